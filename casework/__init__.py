@@ -1,0 +1,103 @@
+"""casework: case management for Rumoi City's regional-industry programs."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user, logout_user
+
+import config as settings
+from casework.db import configure_sqlite
+from casework.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every area is one blueprint package; the order here is the order of the navigation.
+BLUEPRINTS = (
+    "casework.main",
+    "casework.auth",
+    "casework.admin",
+    "casework.audit",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(settings.INSTANCE_DIR.resolve()),
+    )
+    app.config.from_object(settings.TestConfig if test_config and test_config.get("TESTING") else settings.Config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url()
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.secret_key()
+    if test_config:
+        app.config.update(test_config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _install_request_guards(app)
+
+    from casework import errors, web
+
+    errors.register(app)
+    web.register(app)
+    _ensure_every_view_is_guarded(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories="translations")
+
+
+def _select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    return "ja"
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for name in BLUEPRINTS:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)
+        if hasattr(module, "register"):
+            module.register(app)
+
+
+def _install_request_guards(app: Flask) -> None:
+    @app.before_request
+    def _login_needed_unless_public():
+        view = app.view_functions.get(request.endpoint or "")
+        if view is None or getattr(view, "is_public", False) or request.endpoint == "static":
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        login_at = session.get("login_at")
+        limit = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+        if login_at is None or datetime.now(UTC).timestamp() - login_at > limit:
+            logout_user()
+            session.clear()
+            return login_manager.unauthorized()
+        return None
+
+
+def _ensure_every_view_is_guarded(app: Flask) -> None:
+    """Deny by default: a view that is neither public nor guarded is a bug, found at start-up."""
+    unguarded = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static"
+        and not getattr(view, "is_public", False)
+        and not hasattr(view, "required_capabilities")
+    ]
+    if unguarded:
+        raise RuntimeError(f"views without an access rule: {', '.join(sorted(unguarded))}")

@@ -1,0 +1,14 @@
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from casework.admin import routes  # noqa: E402,F401
+
+
+def register(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from casework.web import add_nav
+
+    add_nav(app, _l("アカウント管理"), "admin.users", "admin.users", order=90)
+    add_nav(app, _l("監査ログ"), "audit.index", "admin.audit", order=91)

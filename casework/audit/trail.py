@@ -1,0 +1,191 @@
+"""The audit trail: every write to an audited model is recorded in the same flush, so the
+change and its record commit or roll back together. Logins, views and exports are recorded
+with record_event()."""
+
+import contextvars
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import has_request_context, request
+from flask_login import current_user
+
+from casework.audit.models import AuditEntry
+from casework.db import utcnow
+
+REDACTED = "***"
+
+# Who acts outside a request (CLI commands, jobs): set with acting_as().
+_cli_actor: contextvars.ContextVar[tuple[int | None, str] | None] = contextvars.ContextVar(
+    "cli_actor", default=None
+)
+
+
+@contextmanager
+def acting_as(username: str, user_id: int | None = None):
+    token = _cli_actor.set((user_id, username))
+    try:
+        yield
+    finally:
+        _cli_actor.reset(token)
+
+
+def current_actor() -> tuple[int | None, str]:
+    actor = _cli_actor.get()
+    if actor is not None:
+        return actor
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, current_user.username
+    return None, "system"
+
+
+def _client_ip() -> str:
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def _column_values(obj) -> dict:
+    mapper = sa.inspect(obj).mapper
+    redact = set(getattr(obj, "__audit_redact__", ()))
+    values = {}
+    for attr in mapper.column_attrs:
+        key = attr.key
+        values[key] = REDACTED if key in redact else _plain(getattr(obj, key))
+    return values
+
+
+def _changed_values(obj) -> tuple[dict, dict]:
+    state = sa.inspect(obj)
+    redact = set(getattr(obj, "__audit_redact__", ()))
+    before, after = {}, {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if not history.has_changes() or attr.key in ("updated_at", "version"):
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if attr.key in redact:
+            old, new = REDACTED, REDACTED
+        before[attr.key], after[attr.key] = _plain(old), _plain(new)
+    return before, after
+
+
+def _person_of(obj) -> int | None:
+    person_id = getattr(obj, "audit_person_id", None)
+    return person_id() if callable(person_id) else person_id
+
+
+def _identity(obj) -> str:
+    ident = sa.inspect(obj).identity
+    return ":".join(str(part) for part in ident) if ident else ""
+
+
+def _entry(action: str, obj, before: dict | None, after: dict | None) -> dict:
+    user_id, username = current_actor()
+    return {
+        "at": utcnow(),
+        "user_id": user_id,
+        "username": username,
+        "action": action,
+        "entity": obj.__tablename__,
+        "entity_id": _identity(obj),
+        "person_id": _person_of(obj),
+        "before": before,
+        "after": after,
+        "detail": "",
+        "ip": _client_ip(),
+    }
+
+
+def _is_audited(obj) -> bool:
+    return getattr(obj, "__audited__", False)
+
+
+def _collect_entries(session: so.Session) -> list[dict]:
+    entries = []
+    for obj in session.new:
+        if _is_audited(obj):
+            entries.append(_entry("create", obj, None, _column_values(obj)))
+    for obj in session.dirty:
+        if _is_audited(obj) and session.is_modified(obj, include_collections=False):
+            before, after = _changed_values(obj)
+            if after:
+                entries.append(_entry("update", obj, before, after))
+    for obj in session.deleted:
+        if _is_audited(obj):
+            entries.append(_entry("delete", obj, _column_values(obj), None))
+    return entries
+
+
+def _keep_old_value(target, value, oldvalue, initiator):
+    return value
+
+
+@sa.event.listens_for(so.Mapper, "mapper_configured")
+def _load_old_values_of_audited_columns(mapper, cls):
+    """An attribute set after a commit (expired) would otherwise have no known old value:
+    active_history makes SQLAlchemy load it, so the log can show before and after."""
+    if not getattr(cls, "__audited__", False):
+        return
+    for attr in mapper.column_attrs:
+        sa.event.listen(getattr(cls, attr.key), "set", _keep_old_value, active_history=True, retval=True)
+
+
+def install(session_class) -> None:
+    """Idempotent: the listener is added once per process however many apps are created.
+
+    Listen on the app's session: after each flush (ids known, history not yet reset) the
+    audit rows are inserted on the same connection, inside the same transaction."""
+
+    if not sa.event.contains(session_class, "after_flush", _write_audit):
+        sa.event.listen(session_class, "after_flush", _write_audit)
+
+
+def _write_audit(session, _flush_context) -> None:
+    entries = _collect_entries(session)
+    if entries:
+        session.connection().execute(sa.insert(AuditEntry), entries)
+
+
+def record_event(
+    action: str,
+    *,
+    entity: str = "",
+    entity_id: str | int = "",
+    person_id: int | None = None,
+    detail: str = "",
+    user_id: int | None = None,
+    username: str | None = None,
+) -> None:
+    """Record a login, a view of personal data, an export or a denial. Joins the current
+    transaction; the caller commits."""
+    from casework.extensions import db
+
+    actor_id, actor_name = current_actor()
+    db.session.execute(
+        sa.insert(AuditEntry),
+        [{
+            "at": utcnow(),
+            "user_id": user_id if user_id is not None else actor_id,
+            "username": username if username is not None else actor_name,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "person_id": person_id,
+            "before": None,
+            "after": None,
+            "detail": detail[:2000],
+            "ip": _client_ip(),
+        }],
+    )

@@ -1,0 +1,93 @@
+"""Settings, read from the environment so that nothing secret lives in the repository."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("CASEWORK_INSTANCE", Path(__file__).parent / "instance"))
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'casework.db'}"
+    # Hosting panels often hand out postgres:// URLs; psycopg 3 is our driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once into instance/ and reused."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two workers starting together must not write two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+class Config:
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app from database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SECRET_KEY = None  # filled in by create_app from secret_key()
+
+    # Sessions: idle ones end after 30 minutes (the signed cookie carries its own timestamp,
+    # checked server-side), every session ends after 10 hours whatever happens.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("IDLE_MINUTES", "30")))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "10"))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Behind HTTPS in production: a __Host- cookie, Secure. Plain http on localhost keeps working.
+    HTTPS = _env_flag("CASEWORK_HTTPS")
+    SESSION_COOKIE_SECURE = HTTPS
+    SESSION_COOKIE_NAME = "__Host-casework" if HTTPS else "casework"
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")
+
+    PASSWORD_MIN_LENGTH = 12
+    # argon2id; the library defaults (t=3, m=64 MiB, p=4) are above OWASP's minimums.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_KIB = 65536
+    ARGON2_PARALLELISM = 4
+    # Failed logins: from the 3rd failure each next try must wait longer; at 10 the account
+    # is locked for LOGIN_LOCK_MINUTES.
+    LOGIN_SLOWDOWN_AFTER = 3
+    LOGIN_LOCK_AFTER = 10
+    LOGIN_LOCK_MINUTES = 15
+
+    PAGE_SIZE = 50
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    # Cheap hashing keeps the suite fast; production parameters are tested separately.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 1024
+    ARGON2_PARALLELISM = 1

@@ -1,0 +1,167 @@
+"""Every test runs against a real, migrated database: SQLite by default, PostgreSQL when
+TEST_DATABASE_URL names a server (a fresh database is created on it for the run)."""
+
+import os
+import re
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+TMP = Path(tempfile.mkdtemp(prefix="casework-tests-"))
+os.environ["CASEWORK_INSTANCE"] = str(TMP / "instance")
+
+PASSWORD = "correct-horse-battery"
+
+
+def _fresh_postgres_database(server_url: str) -> tuple[str, str]:
+    """Create an empty database on the server and return (its URL, its name)."""
+    url = sa.make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"casework_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres_database(server_url: str, name: str) -> None:
+    url = sa.make_url(server_url).set(drivername="postgresql+psycopg", database="postgres")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    server = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if server.startswith("postgres"):
+        url, name = _fresh_postgres_database(server)
+        os.environ["DATABASE_URL"] = url
+        yield url
+        _drop_postgres_database(server, name)
+    else:
+        url = f"sqlite:///{TMP / 'test.db'}"
+        os.environ["DATABASE_URL"] = url
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url):
+    """The schema comes from the migrations, exactly as in production."""
+    import flask_migrate
+
+    from casework import create_app
+
+    app = create_app({"TESTING": True})
+    with app.app_context():
+        flask_migrate.upgrade(revision="heads")
+    from casework.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_all_tables(db) -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+            has_sequence = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first()
+            if has_sequence:
+                conn.exec_driver_sql("DELETE FROM sqlite_sequence")
+
+
+@pytest.fixture
+def app(migrated):
+    from casework import create_app
+    from casework.extensions import db
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_all_tables(db)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(migrated):
+    """An app with CSRF protection on, as in production."""
+    from casework import create_app
+    from casework.extensions import db
+
+    app = create_app({"TESTING": True})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_all_tables(db)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user("counter") -> the User, created through the real service."""
+    from casework.auth.services import create_user
+    from casework.extensions import db
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str, username: str | None = None, password: str = PASSWORD, **changes):
+        with app.app_context():
+            user = create_user(username or f"{role}{next(counter)}", role, password,
+                               display_name=f"{role} staff")
+            for key, value in changes.items():
+                setattr(user, key, value)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+def login(client, username: str, password: str = PASSWORD, follow: bool = False):
+    return client.post("/login", data={"username": username, "password": password},
+                       follow_redirects=follow)
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """login_as("manager") -> a test client logged in as a new user with that role."""
+
+    def log_in(role: str):
+        user = make_user(role)
+        client = app.test_client()
+        response = login(client, user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        client.user = user
+        return client
+
+    return log_in
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
