@@ -18,6 +18,16 @@ BLUEPRINTS = (
     "casework.auth",
     "casework.admin",
     "casework.audit",
+    "casework.people",
+    "casework.imports",
+)
+
+# Every module that defines tables, so that the metadata (and Alembic) sees all of them.
+MODEL_MODULES = (
+    "casework.auth.models",
+    "casework.audit.models",
+    "casework.people.models",
+    "casework.imports.models",
 )
 
 
@@ -66,6 +76,8 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     import importlib
 
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
     for name in BLUEPRINTS:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
