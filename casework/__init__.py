@@ -19,6 +19,13 @@ BLUEPRINTS = (
     "casework.admin",
     "casework.audit",
     "casework.people",
+    "casework.startups",
+    "casework.migrants",
+    "casework.students",
+    "casework.partnerships",
+    "casework.plans",
+    "casework.reports",
+    "casework.api",
     "casework.imports",
 )
 
@@ -28,6 +35,13 @@ MODEL_MODULES = (
     "casework.audit.models",
     "casework.people.models",
     "casework.imports.models",
+    "casework.startups.models",
+    "casework.migrants.models",
+    "casework.students.models",
+    "casework.partnerships.models",
+    "casework.plans.models",
+    "casework.reports.models",
+    "casework.api.models",
 )
 
 
