@@ -40,6 +40,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[str]] = {
     Role.COORDINATOR: frozenset({
         "people.read",
         "students.read", "students.write", "students.sensitive",
+        # Only the migration cases of a placed student's family (object-level check in migrants).
+        "migrants.student_families",
         "imports.run",
         "dashboard.own",
     }),
