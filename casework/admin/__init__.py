@@ -12,3 +12,7 @@ def register(app) -> None:
 
     add_nav(app, _l("アカウント管理"), "admin.users", "admin.users", order=90)
     add_nav(app, _l("監査ログ"), "audit.index", "admin.audit", order=91)
+
+    from casework.admin.cli import data_cli
+
+    app.cli.add_command(data_cli)
