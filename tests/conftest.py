@@ -3,6 +3,7 @@ TEST_DATABASE_URL names a server (a fresh database is created on it for the run)
 
 import os
 import re
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -14,6 +15,8 @@ TMP = Path(tempfile.mkdtemp(prefix="casework-tests-"))
 os.environ["CASEWORK_INSTANCE"] = str(TMP / "instance")
 
 PASSWORD = "correct-horse-battery"
+SQLITE_DB = TMP / "test.db"
+SQLITE_TEMPLATE = TMP / "template.db"
 
 
 def _fresh_postgres_database(server_url: str) -> tuple[str, str]:
@@ -44,7 +47,7 @@ def database_url():
         yield url
         _drop_postgres_database(server, name)
     else:
-        url = f"sqlite:///{TMP / 'test.db'}"
+        url = f"sqlite:///{SQLITE_DB}"
         os.environ["DATABASE_URL"] = url
         yield url
 
@@ -62,23 +65,25 @@ def migrated(database_url):
     from casework.extensions import db
 
     with app.app_context():
-        db.engine.dispose()
+        db.engine.dispose()  # the last connection closed folds the WAL into the file
+    if database_url.startswith("sqlite"):
+        shutil.copyfile(SQLITE_DB, SQLITE_TEMPLATE)
     return database_url
 
 
 def _empty_all_tables(db) -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
+    """PostgreSQL: TRUNCATE (the audit log refuses DELETE, rightly). SQLite: put the freshly
+    migrated file back."""
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
             conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in tables:
-                conn.execute(table.delete())
-            has_sequence = conn.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first()
-            if has_sequence:
-                conn.exec_driver_sql("DELETE FROM sqlite_sequence")
+        db.engine.dispose()
+    else:
+        db.engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{SQLITE_DB}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(SQLITE_TEMPLATE, SQLITE_DB)
 
 
 @pytest.fixture
@@ -91,7 +96,6 @@ def app(migrated):
     with app.app_context():
         db.session.remove()
         _empty_all_tables(db)
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -105,7 +109,6 @@ def csrf_app(migrated):
     with app.app_context():
         db.session.remove()
         _empty_all_tables(db)
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -45,3 +45,17 @@ def test_passwords_and_tokens_never_enter_the_log(app):
         db.session.commit()
     (entry,) = _entries(app, entity="users")
     assert entry.after["password_hash"] == "***" and entry.after["session_token"] == "***"
+
+
+def test_the_database_refuses_to_edit_or_delete_audit_entries(app):
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    with app.app_context():
+        create_user("someone", "counter", "long-enough-password")
+        db.session.commit()
+        for statement in (sa.update(AuditEntry).values(username="forged"), sa.delete(AuditEntry)):
+            with pytest.raises(DBAPIError, match="append-only"):
+                db.session.execute(statement)
+            db.session.rollback()
+        assert db.session.scalar(sa.select(AuditEntry.username)) == "system"

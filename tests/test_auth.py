@@ -119,27 +119,15 @@ def test_deactivated_account_is_logged_out_and_cannot_log_in(app, make_user):
     assert login(client, user.username).status_code == 200
 
 
-def test_idle_session_ends(migrated, make_user):
-    from casework import create_app
-
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "PERMANENT_SESSION_LIFETIME": timedelta(seconds=1)})
-    with app.app_context():
-        from casework.auth.services import create_user
-
-        create_user("idle-user", "counter", PASSWORD)
-        db.session.commit()
+def test_idle_session_ends(app, make_user):
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
+    user = make_user("counter")
     client = app.test_client()
-    login(client, "idle-user")
+    login(client, user.username)
     assert client.get("/").status_code == 200
     time.sleep(2.2)
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    with app.app_context():
-        db.session.execute(sa.delete(AuditEntry))
-        db.session.execute(sa.delete(User))
-        db.session.commit()
-        db.engine.dispose()
 
 
 def test_session_has_an_absolute_limit(app, client, make_user):
