@@ -48,7 +48,8 @@ def secret_key() -> str:
 
 class Config:
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app from database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Error messages must not carry names or birth dates into the logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SECRET_KEY = None  # filled in by create_app from secret_key()
 
     # Sessions: idle ones end after 30 minutes (the signed cookie carries its own timestamp,
@@ -58,10 +59,12 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Behind HTTPS in production: a __Host- cookie, Secure. Plain http on localhost keeps working.
+    # (create_app turns HTTPS into the cookie settings, HSTS and trusting the proxy's headers.)
     HTTPS = _env_flag("CASEWORK_HTTPS")
-    SESSION_COOKIE_SECURE = HTTPS
-    SESSION_COOKIE_NAME = "__Host-casework" if HTTPS else "casework"
-    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    SESSION_COOKIE_NAME = "casework"
+    # Re-enter the password before changing someone's role or exporting personal data,
+    # when the last password entry is older than this.
+    REAUTH_MINUTES = 10
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024

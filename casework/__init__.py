@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, abort, request, session
 from flask_login import current_user, logout_user
 
 import config as settings
@@ -57,17 +57,29 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = settings.secret_key()
     if test_config:
         app.config.update(test_config)
+    if app.config["HTTPS"]:
+        _behind_https_proxy(app)
 
     _init_extensions(app)
     _register_blueprints(app)
     _install_request_guards(app)
 
-    from casework import errors, web
+    from casework import errors, logs, web
 
     errors.register(app)
     web.register(app)
+    logs.register(app)
     _ensure_every_view_is_guarded(app)
     return app
+
+
+def _behind_https_proxy(app: Flask) -> None:
+    """Production: nginx terminates HTTPS. A __Host- cookie is Secure, host-only, path /."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_NAME="__Host-casework",
+                      SESSION_COOKIE_PATH="/", SESSION_COOKIE_DOMAIN=None, PREFERRED_URL_SCHEME="https")
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -100,6 +112,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _install_request_guards(app: Flask) -> None:
+    @app.before_request
+    def _refuse_oversized_bodies():
+        # Before any view reads the body, whatever the route: 413, shown in Japanese.
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length and request.content_length > limit:
+            abort(413)
+
     @app.before_request
     def _login_needed_unless_public():
         view = app.view_functions.get(request.endpoint or "")

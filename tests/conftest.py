@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-TMP = Path(tempfile.mkdtemp(prefix="casework-tests-"))
+# One folder per test run, the same however this module is imported (pytest's conftest and
+# `from tests.conftest import ...` are two module objects).
+TMP = Path(os.environ.setdefault("CASEWORK_TEST_TMP", tempfile.mkdtemp(prefix="casework-tests-")))
 os.environ["CASEWORK_INSTANCE"] = str(TMP / "instance")
 
 PASSWORD = "correct-horse-battery"
@@ -83,7 +85,11 @@ def _empty_all_tables(db) -> None:
         db.engine.dispose()
         for suffix in ("-wal", "-shm"):
             Path(f"{SQLITE_DB}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(SQLITE_TEMPLATE, SQLITE_DB)
+        # A new file under the old name: a connection some other app in the test still holds
+        # keeps the old file and cannot disturb the next test.
+        fresh = SQLITE_DB.with_suffix(".fresh")
+        shutil.copyfile(SQLITE_TEMPLATE, fresh)
+        os.replace(fresh, SQLITE_DB)
 
 
 @pytest.fixture

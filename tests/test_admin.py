@@ -116,3 +116,21 @@ def test_audit_log_page_searches_by_user_and_action(app, login_as, make_user):
     assert "someone" in page and "作成" in page
     page = admin.get("/admin/audit/?username=nobody-at-all").get_data(as_text=True)
     assert "該当する記録はありません" in page
+
+
+def test_role_changes_need_the_password_again_after_a_while(app, login_as, make_user):
+    target = make_user("counter", username="watanabe")
+    admin = login_as("admin")
+    with admin.session_transaction() as session:
+        session["auth_at"] -= app.config["REAUTH_MINUTES"] * 60 + 1
+    response = admin.post(f"/admin/users/{target.id}", data={
+        "version": target.version, "display_name": "x", "role": "manager", "active": "y"})
+    assert response.status_code == 302 and "/reauth" in response.headers["Location"]
+    assert _by_name(app, "watanabe").role == "counter"
+    page = admin.post(response.headers["Location"], data={"password": "wrong-password-x"}).get_data(as_text=True)
+    assert "パスワードが正しくありません" in page
+    back = admin.post(response.headers["Location"], data={"password": "correct-horse-battery"})
+    assert back.status_code == 302 and back.headers["Location"].endswith(f"/admin/users/{target.id}")
+    admin.post(f"/admin/users/{target.id}", data={
+        "version": target.version, "display_name": "x", "role": "manager", "active": "y"})
+    assert _by_name(app, "watanabe").role == "manager"

@@ -94,3 +94,33 @@ def test_unguarded_view_is_refused_at_startup(migrated):
     app.register_blueprint(bp)
     with pytest.raises(RuntimeError, match="careless"):
         _ensure_every_view_is_guarded(app)
+
+
+def test_production_cookie_is_host_prefixed_secure_httponly_lax(app):
+    from casework import create_app
+
+    https_app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "HTTPS": True})
+    with https_app.app_context():
+        from casework.auth.services import create_user
+
+        create_user("secure-user", "counter", "correct-horse-battery")
+        db.session.commit()
+    client = https_app.test_client()
+    response = client.post("/login", data={"username": "secure-user", "password": "correct-horse-battery"},
+                           base_url="https://casework.example")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-casework=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie and "Expires" in cookie  # idle lifetime, no remember-me
+    page = client.get("/", base_url="https://casework.example")
+    assert "max-age" in page.headers["Strict-Transport-Security"]
+    with https_app.app_context():
+        db.engine.dispose()
+
+
+def test_an_oversized_upload_gets_413_in_japanese(app, login_as):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    client = login_as("counter")
+    response = client.post("/imports/anything", data={"file": (__import__("io").BytesIO(b"x" * 5000), "big.csv")})
+    assert response.status_code == 413
+    assert "ファイルが大きすぎます" in response.get_data(as_text=True)

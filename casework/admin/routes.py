@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from casework.admin import bp
 from casework.admin.forms import UserCreateForm, UserEditForm, UserSearchForm
-from casework.auth.access import require
+from casework.auth.access import ask_password_again, recently_authenticated, require
 from casework.auth.models import User
 from casework.auth.services import AccountError, change_role, create_user, set_active, set_password
 from casework.extensions import db
@@ -50,6 +50,10 @@ def user_edit(user_id: int):
         if stale_version(user, form.version.data):
             flash("他の人が先にこのアカウントを更新しました。最新の内容を表示しています。", "error")
             return redirect(url_for("admin.user_edit", user_id=user.id))
+        sensitive_change = (form.role.data != user.role or form.active.data != user.active
+                            or bool(form.new_password.data))
+        if sensitive_change and not recently_authenticated():
+            return ask_password_again()
         if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
             flash("自分自身の役割の変更や利用停止はできません。別の管理者に依頼してください。", "error")
             return redirect(url_for("admin.user_edit", user_id=user.id))

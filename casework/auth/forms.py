@@ -28,3 +28,9 @@ class PasswordChangeForm(FlaskForm):
 class LocaleForm(FlaskForm):
     locale = SelectField(_l("表示言語"), choices=choices([("ja", "日本語"), ("en", "English")]))
     submit = SubmitField(_l("保存"))
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField(_l("パスワード"), validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password", "autofocus": True})
+    submit = SubmitField(_l("続ける"))

@@ -5,8 +5,8 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user, logout_user
 
 from casework.auth import bp
-from casework.auth.access import login_only, public
-from casework.auth.forms import LocaleForm, LoginForm, PasswordChangeForm
+from casework.auth.access import login_only, mark_password_entered, public
+from casework.auth.forms import LocaleForm, LoginForm, PasswordChangeForm, ReauthForm
 from casework.auth.passwords import verify_password
 from casework.auth.services import AccountError, authenticate, end_session, set_password
 from casework.extensions import db
@@ -37,6 +37,7 @@ def login():
         login_user(result.user)
         session.permanent = True
         session["login_at"] = datetime.now(UTC).timestamp()
+        mark_password_entered()
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -80,3 +81,16 @@ def account():
     return render_template("auth/account.html", password_form=password_form,
                            locale_form=locale_form,
                            min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_only
+def reauth():
+    form = ReauthForm()
+    if form.validate_on_submit():
+        matches, _ = verify_password(current_user.password_hash, form.password.data)
+        if matches:
+            mark_password_entered()
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append("パスワードが正しくありません。")
+    return render_template("auth/reauth.html", form=form)

@@ -26,3 +26,8 @@ ROUTES = [
     Route("/admin/users/<int:user_id>", "POST", only("admin", status=302), url=_some_user),
     Route("/admin/audit/", "GET", only("admin")),
 ]
+
+ROUTES += [
+    Route("/reauth", "GET", everyone()),
+    Route("/reauth", "POST", everyone()),
+]
