@@ -60,6 +60,12 @@ class Versioned:
         return {"version_id_col": cls.__table__.c.version}
 
 
+def personal(label: str, *, sensitive: bool = False) -> dict:
+    """Column info marking personal data, for the register of personal-data fields
+    (個人情報ファイル簿). sensitive: 要配慮個人情報 such as health information."""
+    return {"personal": label, "sensitive": sensitive}
+
+
 class Audited:
     """Marks a model whose every create, update and delete is written to the audit log."""
 

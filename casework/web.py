@@ -1,8 +1,11 @@
 """What every page shares: security headers, navigation, template helpers."""
 
+import csv
+import io
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_login import current_user
 
 from casework import jp
@@ -26,6 +29,26 @@ def nav_for_current_user() -> list[NavItem]:
         return []
     items = sorted(current_app.extensions.get("casework_nav", []), key=lambda i: i.order)
     return [i for i in items if not i.capabilities or any(current_user.can(c) for c in i.capabilities)]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value) -> str:
+    """A cell Excel would run as a formula (=, +, -, @, TAB, CR) gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_download(rows, filename: str) -> Response:
+    """CSV that Excel opens as Japanese: UTF-8 with BOM, CRLF, formula cells neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([neutralise_cell(v) for v in row])
+    body = "\ufeff" + buffer.getvalue()
+    return Response(body.encode("utf-8"), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
 CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"

@@ -4,11 +4,13 @@ from flask_login import current_user
 
 from casework.admin import bp
 from casework.admin.forms import UserCreateForm, UserEditForm, UserSearchForm
+from casework.admin.privacy import personal_data_register
 from casework.auth.access import ask_password_again, recently_authenticated, require
 from casework.auth.models import User
 from casework.auth.services import AccountError, change_role, create_user, set_active, set_password
 from casework.extensions import db
 from casework.forms import stale_version
+from casework.web import csv_download
 
 
 @bp.route("/users")
@@ -74,3 +76,14 @@ def user_edit(user_id: int):
             return redirect(url_for("admin.users"))
     form.version.data = user.version
     return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/personal-data")
+@require("admin.users")
+def personal_data():
+    fields = personal_data_register(db.metadata)
+    if request.args.get("format") == "csv":
+        rows = [("表", "列", "内容", "要配慮個人情報")] + [
+            (f.table, f.column, f.label, "はい" if f.sensitive else "") for f in fields]
+        return csv_download(rows, "personal-data-register.csv")
+    return render_template("admin/personal_data.html", fields=fields)

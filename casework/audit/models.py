@@ -3,7 +3,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from casework.db import UTCDateTime, utcnow
+from casework.db import UTCDateTime, personal, utcnow
 from casework.extensions import db
 
 
@@ -24,8 +24,8 @@ class AuditEntry(db.Model):
     entity_id: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
     # The person whose personal data was touched, when there is one: answers "who saw this".
     person_id: so.Mapped[int | None] = so.mapped_column(index=True)
-    before: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
-    after: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    before: so.Mapped[dict | None] = so.mapped_column(sa.JSON, info=personal("変更前の値（記録の項目すべて）"))
+    after: so.Mapped[dict | None] = so.mapped_column(sa.JSON, info=personal("変更後の値（記録の項目すべて）"))
     detail: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     ip: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
 

@@ -6,7 +6,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 
 from casework.auth.permissions import ROLE_LABELS, Role, capabilities_of
-from casework.db import Audited, Timestamps, UTCDateTime, Versioned
+from casework.db import Audited, Timestamps, UTCDateTime, Versioned, personal
 from casework.extensions import db
 
 
@@ -22,7 +22,7 @@ class User(Audited, Versioned, Timestamps, UserMixin, db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    display_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(100), info=personal("職員の氏名"))
     role: so.Mapped[str] = so.mapped_column(sa.String(20))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     active: so.Mapped[bool] = so.mapped_column(default=True)

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from casework import jp
-from casework.db import Audited, Timestamps, UTCDateTime, Versioned
+from casework.db import Audited, Timestamps, UTCDateTime, Versioned, personal
 from casework.extensions import db
 
 
@@ -15,20 +15,20 @@ class Person(Audited, Versioned, Timestamps, db.Model):
     __tablename__ = "people"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    family_name: so.Mapped[str] = so.mapped_column(sa.String(100))
-    given_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
-    family_name_kana: so.Mapped[str] = so.mapped_column(sa.String(100))
-    given_name_kana: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
-    birth_date: so.Mapped[date | None]
-    phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
-    email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
-    postal_code: so.Mapped[str] = so.mapped_column(sa.String(10), default="")
-    address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
-    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    family_name: so.Mapped[str] = so.mapped_column(sa.String(100), info=personal("氏名（姓）"))
+    given_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="", info=personal("氏名（名）"))
+    family_name_kana: so.Mapped[str] = so.mapped_column(sa.String(100), info=personal("ふりがな（姓）"))
+    given_name_kana: so.Mapped[str] = so.mapped_column(sa.String(100), default="", info=personal("ふりがな（名）"))
+    birth_date: so.Mapped[date | None] = so.mapped_column(info=personal("生年月日"))
+    phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="", info=personal("電話番号"))
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), default="", info=personal("メールアドレス"))
+    postal_code: so.Mapped[str] = so.mapped_column(sa.String(10), default="", info=personal("郵便番号"))
+    address: so.Mapped[str] = so.mapped_column(sa.String(300), default="", info=personal("住所"))
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="", info=personal("備考（相談内容を含みうる）"))
     # Folded keys (jp.fold): name and furigana without spaces, in one script and width.
-    name_key: so.Mapped[str] = so.mapped_column(sa.String(200), index=True, default="")
-    kana_key: so.Mapped[str] = so.mapped_column(sa.String(200), index=True, default="")
-    phone_key: so.Mapped[str] = so.mapped_column(sa.String(40), index=True, default="")
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(200), index=True, default="", info=personal("氏名の検索用キー"))
+    kana_key: so.Mapped[str] = so.mapped_column(sa.String(200), index=True, default="", info=personal("ふりがなの検索用キー"))
+    phone_key: so.Mapped[str] = so.mapped_column(sa.String(40), index=True, default="", info=personal("電話番号の検索用キー"))
     # A person merged into another stays, pointing at the survivor, so links and logs resolve.
     merged_into_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people.id"))
     anonymized_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -31,3 +31,5 @@ ROUTES += [
     Route("/reauth", "GET", everyone()),
     Route("/reauth", "POST", everyone()),
 ]
+
+ROUTES += [Route("/admin/personal-data", "GET", only("admin"))]
