@@ -2,13 +2,14 @@
 """Set up and run casework, or its tests, on a fresh machine with only Python 3.
 
     python3 scripts/dev.py serve   # venv, install, migrate, load the plan, first admin, run
-    python3 scripts/dev.py test    # venv, install with the test extra, run the whole suite
+    python3 scripts/dev.py test    # Chromium, venv, install with the test extra, run the whole suite
 
 Standard library only: this runs before anything is installed.
 """
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import venv
@@ -80,7 +81,21 @@ def serve() -> None:
     os.execv(str(PYTHON), [str(PYTHON), "-m", "flask", "--app", "wsgi", "run", "--host", host, "--port", port])
 
 
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium (Playwright never downloads a browser here)."""
+    if Path(os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium")).exists():
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        if subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], env=env).returncode != 0:
+            run("apt-get", "update", "-q", env=env)
+            run("apt-get", "install", "-y", "-q", "chromium", env=env)
+    else:
+        print("Chromium is missing: install it with `sudo apt-get install chromium` for the browser tests.")
+
+
 def test(pytest_args: list[str]) -> None:
+    ensure_chromium()
     ensure_venv("test")
     os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_args])
 

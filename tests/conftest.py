@@ -174,3 +174,46 @@ def csrf_token_from(html: str) -> str:
         r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+# --- End-to-end: one live server and one browser for the whole run ---------------------------
+
+
+@pytest.fixture(scope="session")
+def live_url(migrated):
+    from tests.browser import live_server
+
+    server = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if server.startswith("postgres"):
+        url, name = _fresh_postgres_database(server)
+    else:
+        path = TMP / "e2e.db"
+        path.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    try:
+        with live_server(url, TMP / "e2e-instance") as base_url:
+            yield base_url
+    finally:
+        if server.startswith("postgres"):
+            _drop_postgres_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
