@@ -3,3 +3,14 @@
 from flask import Blueprint
 
 bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def register(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from casework.web import add_nav
+
+    add_nav(app, _l("対象者"), "people.index", "people.read", order=10)
+
+
+from casework.people import routes  # noqa: E402,F401

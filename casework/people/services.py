@@ -1,6 +1,6 @@
 """Finding, matching, creating and merging people. Callers commit."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -111,11 +111,24 @@ def update_person(person: Person, fields: PersonFields, *, keep_empty: bool = Fa
             setattr(person, name, value)
 
 
+def keep_spelling(person: Person, fields: PersonFields) -> PersonFields:
+    """The fields, with the person's stored spelling wherever the new one only differs in
+    width, script or spacing (ﾀﾅｶ for たなか, 0164-42-1234 for 0164421234): importing the
+    same person twice, or two rows spelling them differently, changes nothing."""
+    kept = replace(fields)
+    for name in ("family_name", "given_name", "family_name_kana", "given_name_kana"):
+        if jp.fold(getattr(fields, name)) == jp.fold(getattr(person, name)):
+            setattr(kept, name, getattr(person, name))
+    if fields.phone and jp.normalize_phone(fields.phone) == jp.normalize_phone(person.phone):
+        kept.phone = person.phone
+    return kept
+
+
 def find_or_create(fields: PersonFields) -> tuple[Person, bool]:
     """Match by furigana and birth date (interfaces.md), else create. (person, created)"""
     person = same_person(fields.family_name_kana, fields.given_name_kana, fields.birth_date)
     if person is not None:
-        update_person(person, fields, keep_empty=True)
+        update_person(person, keep_spelling(person, fields), keep_empty=True)
         return person, False
     return create_person(fields), True
 
