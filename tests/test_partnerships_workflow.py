@@ -1,0 +1,184 @@
+"""Partnerships: the form, local partners, the status workflow (取消 never counts), the list's
+filters (fiscal year of agreement: 3/31 and 4/1) and the rollup source."""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from casework.extensions import db
+from casework.partnerships.models import Partnership
+from casework.partnerships.services import save_organization, save_partnership
+from casework.plans.sources import get_source
+
+
+def _orgs(app):
+    with app.app_context():
+        outside = save_organization(None, name="東京フーズ株式会社", kana="とうきょうふーず",
+                                    outside_region=True, prefecture="東京都")
+        osaka = save_organization(None, name="なにわ研究所", outside_region=True, prefecture="大阪府")
+        local = save_organization(None, name="留萌水産加工協同組合", outside_region=False,
+                                  prefecture="北海道", municipality="留萌市")
+        local2 = save_organization(None, name="るもい農園", outside_region=False)
+        db.session.commit()
+        return outside.id, osaka.id, local.id, local2.id
+
+
+def _form(org_id, **changes):
+    data = {"organization_id": org_id, "kind": "product_development", "status": "negotiating",
+            "agreed_on": "", "ended_on": "", "resource": "未利用魚（ニシンの白子）の商品化",
+            "staff_id": "0", "document_refs": "留商第123号", "ref": "", "note": ""}
+    data.update(changes)
+    return data
+
+
+def _get(app, pid):
+    with app.app_context():
+        return db.session.get(Partnership, pid)
+
+
+def _counted(app):
+    source = get_source("partnerships")
+    with app.app_context():
+        rows = db.session.execute(source.rows()).mappings().all()
+    return {r["record_id"]: r["event_date"] for r in rows}
+
+
+def test_create_with_local_partners_and_see_it_everywhere(app, login_as):
+    outside, _, local, local2 = _orgs(app)
+    counter = login_as("counter")
+    response = counter.post("/partnerships/new", data=_form(
+        outside, status="concluded", agreed_on="R8.4.1", partner_ids=[local, local2],
+        staff_id=counter.user.id), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "連携「東京フーズ株式会社（商品開発）」を登録しました" in page
+    assert "令和8年4月1日（2026-04-01）" in page and "令和8年度" in page
+    assert "留萌水産加工協同組合" in page and "るもい農園" in page and "留商第123号" in page
+    # The local partner's page lists it as a partnership it takes part in.
+    page = counter.get(f"/partnerships/organizations/{local}").get_data(as_text=True)
+    assert "地域内の連携先として" in page and "東京フーズ株式会社（商品開発）" in page
+
+
+def test_concluded_needs_an_agreement_date_and_end_follows_start(app, login_as):
+    outside, *_ = _orgs(app)
+    counter = login_as("counter")
+    page = counter.post("/partnerships/new", data=_form(outside, status="concluded")).get_data(as_text=True)
+    assert "「締結」の連携には協定日が必要です" in page
+    page = counter.post("/partnerships/new", data=_form(
+        outside, status="concluded", agreed_on="2026-04-01", ended_on="2026-03-31")).get_data(as_text=True)
+    assert "終了日が協定日より前です" in page
+    page = counter.post("/partnerships/new", data=_form(outside, organization_id="0")).get_data(as_text=True)
+    assert "連携先を選んでください" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == 0
+
+
+def test_workflow_negotiating_to_ended_and_cancelled_never_counts(app, login_as):
+    outside, *_ = _orgs(app)
+    counter = login_as("counter")
+    counter.post("/partnerships/new", data=_form(outside))
+    pid = _get_only_id(app)
+    # In talks: listed by the source but not yet countable (no date places it).
+    assert _counted(app) == {pid: None}
+
+    def move(status):
+        p = _get(app, pid)
+        return counter.post(f"/partnerships/{pid}/status", data={"status": status, "version": p.version},
+                            follow_redirects=True).get_data(as_text=True)
+
+    assert "協定日が必要です" in move("concluded")
+    p = _get(app, pid)
+    counter.post(f"/partnerships/{pid}/edit", data=_form(outside, version=p.version, agreed_on="令和8年5月10日"))
+    assert "状態を「締結」にしました" in move("concluded")
+    assert _counted(app) == {pid: date(2026, 5, 10)}
+    assert "「締結」から「協議中」には変更できません" in move("negotiating")
+    assert "状態を「実施中」にしました" in move("active")
+    p = _get(app, pid)
+    edited = counter.post(f"/partnerships/{pid}/edit", data=_form(
+        outside, version=p.version, agreed_on="令和8年5月10日", document_refs="留商第200号"))
+    assert edited.status_code == 302
+    assert _get(app, pid).document_refs == "留商第200号" and _get(app, pid).status == "active"
+    assert "状態を「終了」にしました" in move("ended")
+    assert _get(app, pid).status == "ended"
+    assert "状態を「取消」にしました" in move("cancelled")
+    assert _counted(app) == {}
+    page = counter.get(f"/partnerships/{pid}").get_data(as_text=True)
+    assert "取消（誤登録）です。件数には数えません" in page
+    assert "にする</button>" not in page  # no way out of 取消
+    assert "「取消」から「実施中」には変更できません" in move("active")
+
+
+def _get_only_id(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(Partnership.id))
+
+
+def test_stale_status_change_and_stale_edit_change_nothing(app, login_as):
+    outside, *_ = _orgs(app)
+    counter = login_as("counter")
+    counter.post("/partnerships/new", data=_form(outside, status="concluded", agreed_on="2026-04-01"))
+    pid = _get_only_id(app)
+    p = _get(app, pid)
+    counter.post(f"/partnerships/{pid}/edit", data=_form(outside, version=p.version, agreed_on="2026-04-01",
+                                                          note="先の保存"))
+    page = counter.post(f"/partnerships/{pid}/status", data={"status": "cancelled", "version": p.version},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "他の人が先に" in page
+    page = counter.post(f"/partnerships/{pid}/edit", data=_form(outside, version=p.version, agreed_on="2026-04-01",
+                                                                 note="後の保存"), follow_redirects=True)
+    assert "他の人が先に" in page.get_data(as_text=True)
+    p = _get(app, pid)
+    assert p.status == "concluded" and p.note == "先の保存"
+
+
+def test_only_outside_organizations_count(app):
+    outside, _, local, _ = _orgs(app)
+    with app.app_context():
+        a = save_partnership(None, organization_id=outside, status="concluded", agreed_on=date(2026, 4, 1))
+        save_partnership(None, organization_id=local, status="concluded", agreed_on=date(2026, 4, 1))
+        db.session.commit()
+        a_id = a.id
+        source = get_source("partnerships")
+        described = db.session.execute(source.describe(sa.select(Partnership.id))).mappings().all()
+    assert _counted(app) == {a_id: date(2026, 4, 1)}
+    assert {(d["title"], d["person"]) for d in described} == {
+        ("その他", "東京フーズ株式会社"), ("その他", "留萌水産加工協同組合")}
+
+
+def test_list_filters_by_fiscal_year_kind_status_prefecture(app, login_as):
+    outside, osaka, *_ = _orgs(app)
+    with app.app_context():
+        save_partnership(None, ref="P-0331", organization_id=outside, kind="agreement", status="concluded",
+                         agreed_on=date(2026, 3, 31))
+        save_partnership(None, ref="P-0401", organization_id=osaka, kind="joint_research", status="active",
+                         agreed_on=date(2026, 4, 1))
+        save_partnership(None, ref="P-TALK", organization_id=osaka, kind="siting", status="negotiating")
+        db.session.commit()
+    manager = login_as("manager")
+
+    def refs(query):
+        page = manager.get(f"/partnerships/?{query}").get_data(as_text=True)
+        return {r for r in ("P-0331", "P-0401", "P-TALK") if f"<td>{r}</td>" in page}
+
+    assert refs("") == {"P-0331", "P-0401", "P-TALK"}
+    assert refs("fy=2025") == {"P-0331"}
+    assert refs("fy=2026") == {"P-0401"}
+    assert refs("kind=joint_research") == {"P-0401"}
+    assert refs("status=negotiating") == {"P-TALK"}
+    assert refs("prefecture=東京都") == {"P-0331"}
+    assert refs("q=ﾅﾆﾜ&sort=agreed_asc") == {"P-0401", "P-TALK"}
+    assert refs("q=とうきょう&sort=organization") == {"P-0331"}
+    page = manager.get("/partnerships/?sort=agreed_asc").get_data(as_text=True)
+    assert page.index("P-0331") < page.index("P-0401")
+    assert "連携を登録" not in page  # the manager reads only
+
+
+def test_partner_cannot_be_the_partnership_itself_and_edit_replaces_partners(app, login_as):
+    outside, _, local, local2 = _orgs(app)
+    counter = login_as("counter")
+    counter.post("/partnerships/new", data=_form(outside, partner_ids=[local]))
+    pid = _get_only_id(app)
+    p = _get(app, pid)
+    counter.post(f"/partnerships/{pid}/edit", data=_form(outside, version=p.version, partner_ids=[local2]))
+    with app.app_context():
+        p = db.session.get(Partnership, pid)
+        assert [o.name for o in p.partners] == ["るもい農園"]
