@@ -1,0 +1,238 @@
+"""The coordinators' pages: recruiting families, registering students, the bed calendar, free
+places, the matching helper, who may see what, and how the rest of casework sees this area."""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from casework import jp
+from casework.audit.models import AuditEntry
+from casework.auth import permissions
+from casework.extensions import db
+from casework.people.programs import programs
+from casework.plans.sources import get_source
+from casework.students import services
+from casework.students.models import HostFamily, Placement, Student, UnavailablePeriod
+from tests.permission_table.students import make_family, make_placement, make_student
+
+STUDENT_FORM = {
+    "family_name": "山田", "given_name": "太郎", "family_name_kana": "やまだ", "given_name_kana": "たろう",
+    "birth_date": "H22.5.1", "ref": "S-100", "gender": "male", "school": "留萌高校", "grade": "1年",
+    "home_prefecture": "北海道", "home_municipality": "札幌市", "status": "enrolled",
+    "allergens": "そば、卵", "medical_notes": "喘息の吸入薬を持参", "needs_no_pets": "y",
+}
+
+
+def test_recruiting_a_family_through_the_workflow(app, login_as):
+    coordinator = login_as("coordinator")
+    page = coordinator.post("/students/families/new", data={
+        "family_name": "佐藤", "given_name": "一郎", "family_name_kana": "さとう", "given_name_kana": "いちろう",
+        "address": "留萌市錦町1-1", "phone": "0164-42-1111", "capacity": "2", "applied_on": "R8.2.1",
+        "accepts_boys": "y", "accepts_girls": "y", "allergies_handled": "卵、小麦", "meals": "three",
+        "household_members": "妻 花子\n長女 さくら（8歳）"}, follow_redirects=True).get_data(as_text=True)
+    assert "受入家庭「佐藤家」の申込を登録しました" in page
+    with app.app_context():
+        family = db.session.scalar(sa.select(HostFamily))
+        family_id = family.id
+        assert family.status == "applied" and family.capacity == 2
+    url = f"/students/families/{family_id}"
+    # The workflow cannot skip the interview and the home visit.
+    page = coordinator.post(f"{url}/steps", data={"status": "registered", "done_on": "2026-02-10"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "「申込」の次は「面談、登録終了、取消」にしか進めません" in page
+    for status, on in (("interviewed", "2026-02-10"), ("home_visited", "2026-02-20"), ("registered", "2026-03-01")):
+        page = coordinator.post(f"{url}/steps", data={"status": status, "done_on": on, "note": "確認済み"},
+                                follow_redirects=True).get_data(as_text=True)
+        assert "を記録しました" in page
+    assert "令和8年3月1日" in page and "coordinator staff" in page
+    assert page.count("確認済み") == 3
+    with app.app_context():
+        family = db.session.get(HostFamily, family_id)
+        assert family.status == "registered" and family.registered_on == date(2026, 3, 1)
+        assert [s.status for s in family.steps] == ["registered", "home_visited", "interviewed", "applied"]
+
+
+def test_student_registration_with_needs_and_contacts(app, login_as):
+    coordinator = login_as("coordinator")
+    page = coordinator.post("/students/new", data=STUDENT_FORM, follow_redirects=True).get_data(as_text=True)
+    assert "学生「山田 太郎」を登録しました" in page
+    assert "そば、卵" in page and "喘息の吸入薬を持参" in page
+    assert "保護者の連絡先が登録されていません" in page
+    with app.app_context():
+        student = db.session.scalar(sa.select(Student))
+        assert student.person.birth_date == date(2010, 5, 1) and student.needs_no_pets
+    page = coordinator.post(f"/students/{student.id}/contacts", data={
+        "kind": "guardian", "name": "山田 花子", "relation": "母", "phone": "011-123-4567"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "山田 花子" in page and "011-123-4567" in page and "保護者の連絡先が登録されていません" not in page
+    # The same person again (same furigana and birth date): offered, not duplicated.
+    again = dict(STUDENT_FORM, ref="S-101", family_name_kana="ヤマダ")
+    page = coordinator.post("/students/new", data=again).get_data(as_text=True)
+    assert "同じ人かもしれない登録があります" in page and "別の人として新しく登録する" in page
+    page = coordinator.post("/students/new", data=dict(again, person_choice=str(student.person_id)),
+                            follow_redirects=True).get_data(as_text=True)
+    assert "既に学生として登録されています" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Student)) == 1
+
+
+def test_stale_student_edit_overwrites_nothing(app, login_as):
+    with app.app_context():
+        student_id = make_student(name="古川")
+        version = db.session.get(Student, student_id).version
+    coordinator = login_as("coordinator")
+    form = dict(STUDENT_FORM, family_name="古川", version=version)
+    assert coordinator.post(f"/students/{student_id}/edit", data=dict(form, school="留萌高校A")).status_code == 302
+    page = coordinator.post(f"/students/{student_id}/edit", data=dict(form, school="留萌高校B"),
+                            follow_redirects=True).get_data(as_text=True)
+    assert "他の人が先に" in page
+    with app.app_context():
+        assert db.session.get(Student, student_id).school == "留萌高校A"
+
+
+def test_counter_and_admin_cannot_reach_a_student_by_guessing_its_url(app, login_as):
+    with app.app_context():
+        student = make_student(name="秘密", allergens="そば", medical_notes="てんかん")
+        family = make_family(name="里親")
+        placement = make_placement(student, family, date(2026, 4, 1))
+    for role in ("counter", "admin"):
+        client = login_as(role)
+        for url in (f"/students/{student}", f"/students/{student}/match", f"/students/families/{family}",
+                    f"/students/placements/{placement}", "/students/calendar", "/students/list",
+                    f"/students/{student + 1000}"):
+            response = client.get(url)
+            body = response.get_data(as_text=True)
+            assert response.status_code == 403, url
+            assert "秘密" not in body and "そば" not in body and "てんかん" not in body
+        assert "越境学生・里親" not in client.get("/").get_data(as_text=True)
+        with app.app_context():
+            denied = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "denied")).all()
+            assert any(f"/students/{student}" in e.detail for e in denied)
+
+
+def test_sensitive_fields_only_with_the_capability(app, login_as, monkeypatch):
+    with app.app_context():
+        student = make_student(name="配慮", allergens="そば", medical_notes="てんかん", needs_no_pets=True)
+        family = make_family(name="候補", has_pets=False)
+        make_placement(student, family, date(2026, 4, 1))
+    coordinator = login_as("coordinator")
+    assert "てんかん" in coordinator.get(f"/students/{student}").get_data(as_text=True)
+    manager = login_as("manager")
+    assert "てんかん" in manager.get(f"/students/{student}").get_data(as_text=True)
+    # Never in lists, whoever looks.
+    for url in ("/students/list", "/students/calendar?month=2026-04", "/students/free?start=2026-04-01",
+                "/students/", f"/students/families/{family}"):
+        body = coordinator.get(url).get_data(as_text=True)
+        assert "配慮" in body or url == "/students/"
+        assert "そば" not in body and "てんかん" not in body, url
+    # A reader without students.sensitive (a role the city may add) sees the student, not the needs.
+    reduced = dict(permissions.ROLE_CAPABILITIES)
+    reduced[permissions.Role.MANAGER] = reduced[permissions.Role.MANAGER] - {"students.sensitive"}
+    monkeypatch.setattr(permissions, "ROLE_CAPABILITIES", reduced)
+    page = manager.get(f"/students/{student}").get_data(as_text=True)
+    assert "配慮 一郎" in page
+    assert "てんかん" not in page and "そば" not in page and "配慮が必要なこと" not in page
+    match = manager.get(f"/students/{student}/match?start=2026-04-01").get_data(as_text=True)
+    assert "そば" not in match and "アレルギー未対応" in match
+    # The audit log holds the fact of a change and of a view, never the values.
+    with app.app_context():
+        entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity.in_(("students", "placements")))).all()
+        assert any(e.action == "view" for e in entries)
+        assert any(e.action == "create" and e.after and e.after.get("allergens") == "***" for e in entries)
+        for entry in entries:
+            assert "そば" not in f"{entry.before} {entry.after} {entry.detail}"
+            assert "てんかん" not in f"{entry.before} {entry.after} {entry.detail}"
+
+
+def test_bed_calendar_shows_who_sleeps_where(app, login_as):
+    with app.app_context():
+        family = make_family(capacity=2, name="海野")
+        a = make_student(name="青木")
+        b = make_student(name="馬場")
+        make_placement(a, family, date(2026, 3, 20), date(2026, 4, 10))
+        make_placement(b, family, date(2026, 4, 11))
+        db.session.add(UnavailablePeriod(
+            host_family_id=make_family(capacity=1, name="旅行"), starts_on=date(2026, 4, 28), ends_on=date(2026, 5, 3),
+            reason="家族旅行"))
+        db.session.commit()
+    manager = login_as("manager")
+    page = manager.get("/students/calendar?month=2026-04").get_data(as_text=True)
+    assert "ベッド表 2026年4月" in page
+    assert "海野家" in page and "青木 一郎" in page and "馬場 一郎" in page and "旅行家" in page
+    # Nights are marked: 青木 10 nights in April (4/1..4/10), 馬場 20 (4/11..4/30).
+    aoki_row = page.split("青木 一郎</a></th>")[1].split("</tr>")[0]
+    baba_row = page.split("馬場 一郎</a></th>")[1].split("</tr>")[0]
+    assert aoki_row.count("■") == 10 and baba_row.count("■") == 20
+    free_row = page.split("海野家")[1].split('<tr class="free">')[1].split("</tr>")[0]
+    assert free_row.count('class="open">1<') == 30
+    trip_row = page.split("旅行家")[1].split('<tr class="free">')[1].split("</tr>")[0]
+    assert trip_row.count("休") == 3
+    assert "青木" not in manager.get("/students/calendar?month=2026-05").get_data(as_text=True)
+
+
+def test_free_places_unplaced_students_and_matching(app, login_as):
+    with app.app_context():
+        full = make_family(capacity=1, name="満室")
+        open_family = make_family(capacity=2, name="空室", allergies_handled="そば, 卵", has_pets=False)
+        pets = make_family(capacity=3, name="犬飼", has_pets=True, allergies_handled="そば、卵")
+        girls_only = make_family(capacity=2, name="女子寮", accepts_boys=False, allergies_handled="そば、卵")
+        make_placement(make_student(name="先客"), full, date(2026, 4, 1))
+        placed = make_student(name="配置済")
+        make_placement(placed, open_family, date(2026, 4, 1), date(2026, 4, 30))
+        waiting = make_student(name="待機", allergens="そば", needs_no_pets=True)
+        make_student(name="卒業", expected_graduation_on=date(2026, 3, 31))
+    coordinator = login_as("coordinator")
+    page = coordinator.get("/students/free?start=R8.4.15").get_data(as_text=True)
+    assert "空き: 合計 6 人分" in page
+    assert "先客 一郎" in page and "配置済 一郎" in page
+    page = coordinator.get("/students/unplaced?on=2026-04-15").get_data(as_text=True)
+    assert "待機 一郎" in page and "配置なし" in page
+    assert "配置済 一郎" not in page and "卒業" not in page
+    assert "配置済 一郎" in coordinator.get("/students/unplaced?on=2026-05-01").get_data(as_text=True)
+    page = coordinator.get(f"/students/{waiting}/match?start=2026-04-15&end=2026-05-31").get_data(as_text=True)
+    fits = page.split("受入可")
+    assert len(fits) == 2 and "空室家" in fits[0]  # the one family that fits, listed first
+    assert "満室" in page and "ペットあり" in page and "男子の受入なし" in page
+    assert f"host_family_id={open_family}" in page
+    # Following the link places the student.
+    page = coordinator.post("/students/placements/new", data={
+        "student_id": waiting, "host_family_id": open_family, "started_on": "2026-04-15", "ended_on": "2026-05-31"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "待機 一郎さんを空室家に配置しました" in page
+    assert pets and girls_only
+
+
+def test_overview_lists_renewals_screenings_and_gaps(app, login_as):
+    today = jp.today()
+    with app.app_context():
+        make_family(name="更新", renewal_due_on=today + timedelta(days=20))
+        make_family(name="先の更新", renewal_due_on=today + timedelta(days=200))
+        make_family(name="審査", status="interviewed")
+        make_student(name="未定")
+    page = login_as("manager").get("/students/").get_data(as_text=True)
+    assert "更新家" in page and "先の更新家" not in page
+    assert "審査家" in page and "面談" in page
+    assert "未定 一郎" in page
+
+
+def test_rollup_source_and_people_program(app):
+    with app.app_context():
+        family = make_family(capacity=3)
+        a, b = make_student(name="甲", allergens="そば"), make_student(name="乙")
+        first = make_placement(a, family, date(2026, 4, 1), date(2026, 5, 31))
+        make_placement(a, family, date(2026, 9, 1))
+        wrong = make_placement(b, family, date(2026, 4, 1))
+        services.cancel_placement(db.session.get(Placement, wrong), "誤り")
+        db.session.commit()
+        source = get_source("placements")
+        rows = db.session.execute(source.rows()).mappings().all()
+        assert sorted((r["subject_key"], r["event_date"], r["weight"]) for r in rows) == [
+            (a, date(2026, 4, 1), 1), (a, date(2026, 9, 1), 1)]
+        described = db.session.execute(source.describe(sa.select(sa.literal(first)))).mappings().all()
+        assert described[0]["person"] == "甲 一郎" and "家" in described[0]["title"]
+        assert "そば" not in str(dict(described[0]))
+        assert source.record_endpoint == "students.placement"
+        program = next(p for p in programs() if p.name == "students")
+        ids = set(db.session.scalars(program.person_ids()))
+        head = db.session.get(HostFamily, family).person_id
+        assert head in ids and db.session.get(Student, a).person_id in ids
