@@ -77,9 +77,15 @@ def _empty_all_tables(db) -> None:
     """PostgreSQL: TRUNCATE (the audit log refuses DELETE, rightly). SQLite: put the freshly
     migrated file back."""
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
-            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            # One round trip finds the tables the test wrote to; truncating only those is
+            # several times faster than truncating every table after every test.
+            probe = " UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in db.metadata.sorted_tables)
+            used = conn.exec_driver_sql(probe).scalars().all()
+            if used:
+                names = ", ".join(f'"{name}"' for name in used)
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         db.engine.dispose()
     else:
         db.engine.dispose()
@@ -92,14 +98,25 @@ def _empty_all_tables(db) -> None:
         os.replace(fresh, SQLITE_DB)
 
 
-@pytest.fixture
-def app(migrated):
+@pytest.fixture(scope="session")
+def _shared_app(migrated):
+    """Building the app (compiling ~350 URL rules) costs more than most tests: one app serves
+    every test, its configuration put back after each. A test that must change the app itself
+    (add a route) builds its own with create_app()."""
     from casework import create_app
+
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+
+
+@pytest.fixture
+def app(_shared_app):
     from casework.extensions import db
 
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
-    yield app
-    with app.app_context():
+    settings = dict(_shared_app.config)
+    yield _shared_app
+    _shared_app.config.clear()
+    _shared_app.config.update(settings)
+    with _shared_app.app_context():
         db.session.remove()
         _empty_all_tables(db)
 

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from casework.audit.models import AuditEntry
 from casework.extensions import db
+from tests.conftest import login
 
 
 def test_healthz_answers_ok_after_a_real_query(client):
@@ -54,18 +55,25 @@ def test_403_is_japanese_and_audited(app, login_as):
     assert "/admin/users" in entry.detail and entry.username == client.user.username
 
 
-def test_500_is_japanese_without_a_trace(app, login_as):
-    @app.route("/boom")
+def test_500_is_japanese_without_a_trace(app, make_user):
+    from casework import create_app
+
+    boom_app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @boom_app.route("/boom")
     def boom():
         raise RuntimeError("secret internals")
 
     boom.required_capabilities = ()
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    client = login_as("counter")
+    user = make_user("counter")
+    client = boom_app.test_client()
+    login(client, user.username)
     response = client.get("/boom")
     page = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "システムエラーが発生しました" in page and "secret internals" not in page
+    with boom_app.app_context():
+        db.engine.dispose()
 
 
 def test_csrf_is_required_for_posts(csrf_app):
