@@ -86,6 +86,21 @@ class Config:
 
     PAGE_SIZE = 50
 
+    # Rollup grades (評価) on the managers' dashboard: the value as a percentage of where the
+    # target's steady pace would be by now; below the last band is "C". A value worse than the
+    # plan's baseline (現状) gets at most ROLLUP_GRADE_BELOW_BASELINE.
+    ROLLUP_GRADE_BANDS = (("S", 100), ("A", 80), ("B", 50))
+    ROLLUP_GRADE_BELOW_BASELINE = "C"
+
+    # Migrant support (移住受入支援): a relocation grant (移住支援金) is repaid in full when the
+    # household moves out before MIGRANT_REPAY_FULL_YEARS after the move-in, half before
+    # MIGRANT_REPAY_HALF_YEARS. Settlement checks fall MIGRANT_FOLLOWUP_YEARS after the move-in,
+    # scheduled for cases with a support of MIGRANT_DUTY_SUPPORT_KINDS (or on request).
+    MIGRANT_REPAY_FULL_YEARS = 3
+    MIGRANT_REPAY_HALF_YEARS = 5
+    MIGRANT_FOLLOWUP_YEARS = (1, 3, 5)
+    MIGRANT_DUTY_SUPPORT_KINDS = ("grant",)
+
 
 class TestConfig(Config):
     TESTING = True
