@@ -31,6 +31,8 @@ class Source:
     # Words for rule sentences: what one subject is (「人」, 「件」) and what the date is.
     subject_word: str = "件"
     date_word: str = ""
+    # What sum_weight adds up, in words (「世帯の人数」). Optional; added after the first sources.
+    weight_word: str = "人数"
 
 
 _SOURCES: dict[str, Source] = {}
