@@ -204,6 +204,8 @@ class Partnership(Audited, Versioned, Timestamps, db.Model):
     __table_args__ = (
         sa.CheckConstraint(sa.column("kind").in_(list(KIND_LABELS)), name="kind_known"),
         sa.CheckConstraint(sa.column("status").in_(list(STATUS_LABELS)), name="status_known"),
+        # Covering index of the rollup source partnerships (bench/README.md).
+        sa.Index("ix_partnerships_rollup", "organization_id", "status", "agreed_on"),
     )
 
     @property

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from casework import jp
 from casework.auth.models import User
@@ -223,7 +224,8 @@ class PartnershipFilters:
 
 
 def search_partnerships(f: PartnershipFilters) -> sa.Select:
-    query = sa.select(Partnership).join(Partnership.organization)
+    # The organization of each row comes with the row (a list shows it): no query per row.
+    query = sa.select(Partnership).join(Partnership.organization).options(so.contains_eager(Partnership.organization))
     if f.q:
         key = organization_key(f.q)
         query = query.where(sa.or_(Organization.name_key.contains(key, autoescape=True),

@@ -74,6 +74,8 @@ class StartupCase(Audited, Versioned, Timestamps, db.Model):
     __table_args__ = (
         sa.CheckConstraint(sa.column("status").in_(list(STATUS_LABELS)), name="status_known"),
         sa.CheckConstraint(sa.column("supporting_body").in_(list(BODY_LABELS)), name="body_known"),
+        # Covering index of the rollup source startup_cases (bench/README.md).
+        sa.Index("ix_startup_cases_rollup", "first_consulted_on", "status", "person_id"),
     )
 
     def audit_person_id(self) -> int:

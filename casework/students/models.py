@@ -238,6 +238,8 @@ class Placement(Audited, Versioned, Timestamps, db.Model):
 
     __table_args__ = (
         sa.Index("ix_placements_family_period", "host_family_id", "started_on", "ended_on"),
+        # Covering index of the rollup source placements (bench/README.md).
+        sa.Index("ix_placements_rollup", "student_id", "started_on", "status"),
         sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="period_order"),
     )
 
