@@ -81,17 +81,28 @@ def serve() -> None:
     os.execv(str(PYTHON), [str(PYTHON), "-m", "flask", "--app", "wsgi", "run", "--host", host, "--port", port])
 
 
+def _japanese_font() -> bool:
+    listing = subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True) if shutil.which("fc-list") else None
+    return bool(listing and listing.stdout.strip())
+
+
 def ensure_chromium() -> None:
-    """The browser tests drive Debian's Chromium (Playwright never downloads a browser here)."""
-    if Path(os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium")).exists():
+    """The browser tests drive Debian's Chromium (Playwright never downloads a browser here),
+    with a Japanese font so that pages, screenshots and printed PDFs show Japanese text."""
+    packages = []
+    if not Path(os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium")).exists():
+        packages.append("chromium")
+    if not _japanese_font():
+        packages.append("fonts-ipafont-gothic")
+    if not packages:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        if subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], env=env).returncode != 0:
+        if subprocess.run(["apt-get", "install", "-y", "-q", *packages], env=env).returncode != 0:
             run("apt-get", "update", "-q", env=env)
-            run("apt-get", "install", "-y", "-q", "chromium", env=env)
+            run("apt-get", "install", "-y", "-q", *packages, env=env)
     else:
-        print("Chromium is missing: install it with `sudo apt-get install chromium` for the browser tests.")
+        print(f"Missing for the browser tests: install them with `sudo apt-get install {' '.join(packages)}`.")
 
 
 def test(pytest_args: list[str]) -> None:

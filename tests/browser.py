@@ -28,8 +28,11 @@ def _free_port() -> int:
 
 
 def _flask(env: dict, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          input=stdin, text=True, capture_output=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                          input=stdin, text=True, capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -47,16 +50,22 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30
 
 
 @contextmanager
-def live_server(database_url: str, instance_dir: Path):
-    """Migrate, load the plan, create one account per role, serve; always stop the server."""
+def live_server(database_url: str, instance_dir: Path, *, display_names: dict[str, str] | None = None,
+                setup=None):
+    """Migrate, load the plan, create one account per role (user name = role; display_names
+    may give them names), run setup(flask) where flask(*args, stdin=None) runs a flask command
+    on that database (e.g. imports), serve; always stop the server."""
     env = {**os.environ, "DATABASE_URL": database_url, "CASEWORK_INSTANCE": str(instance_dir),
            "SECRET_KEY": "e2e-secret-key"}
-    _flask(env, "db", "upgrade")
+    _flask(env, "db", "upgrade", "heads")
     if subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "plan", "--help"], cwd=ROOT,
                       env=env, capture_output=True).returncode == 0:
         _flask(env, "plan", "load")
     for role in ROLES:
-        _flask(env, "users", "create", role, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+        name = ["--name", display_names[role]] if display_names and role in display_names else []
+        _flask(env, "users", "create", role, "--role", role, *name, "--password-stdin", stdin=PASSWORD + "\n")
+    if setup is not None:
+        setup(lambda *args, stdin=None: _flask(env, *args, stdin=stdin))
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
@@ -94,3 +103,33 @@ def serious_accessibility_violations(page) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def focused(page) -> dict:
+    """What has the keyboard focus: tag, id, type, its text or label, and whether a focus ring
+    is drawn (outline or box-shadow), as a keyboard user sees it."""
+    return page.evaluate("""() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return {tag: "body", id: "", text: "", ring: false};
+      const style = getComputedStyle(el);
+      const label = el.labels && el.labels.length ? el.labels[0].innerText : "";
+      return {tag: el.tagName.toLowerCase(), id: el.id || "", type: el.type || "",
+              text: (el.innerText || el.value || label || "").trim(), label: label.trim(),
+              href: el.getAttribute("href") || "",
+              ring: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
+                    || (style.boxShadow && style.boxShadow !== "none")};
+    }""")
+
+
+def tab_to(page, wanted, limit: int = 120) -> dict:
+    """Press Tab (only the keyboard) until the focused element matches `wanted`: an element id
+    ("#family_name") or a function of focused(page). Fails if it never gets there, and if the
+    element reached shows no focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        hit = now["id"] == wanted[1:] if isinstance(wanted, str) else wanted(now)
+        if hit:
+            assert now["ring"], f"no visible focus on {now}"
+            return now
+    raise AssertionError(f"Tab never reached {wanted!r}")
