@@ -31,6 +31,16 @@ def nav_for_current_user() -> list[NavItem]:
     return [i for i in items if not i.capabilities or any(current_user.can(c) for c in i.capabilities)]
 
 
+def current_nav_endpoint(items: list[NavItem]) -> str | None:
+    """The one menu entry to mark as the current page: the entry for this very page, else the
+    first entry of this page's area (a case page belongs to its area's list)."""
+    endpoint = request.endpoint or ""
+    if any(i.endpoint == endpoint for i in items):
+        return endpoint
+    area = endpoint.partition(".")[0]
+    return next((i.endpoint for i in items if i.endpoint.partition(".")[0] == area), None)
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -72,6 +82,7 @@ def _security_headers(response):
 def register(app: Flask) -> None:
     app.after_request(_security_headers)
     app.jinja_env.globals["nav_items"] = nav_for_current_user
+    app.jinja_env.globals["current_nav_endpoint"] = current_nav_endpoint
     app.context_processor(lambda: {"today": jp.today(), "today_fy": jp.fiscal_year_of(jp.today())})
     app.jinja_env.filters["wareki"] = lambda d: jp.to_wareki(d) if d else ""
     app.jinja_env.filters["date_ja"] = jp.format_date_ja

@@ -132,3 +132,12 @@ def test_an_oversized_upload_gets_413_in_japanese(app, login_as):
     response = client.post("/imports/anything", data={"file": (__import__("io").BytesIO(b"x" * 5000), "big.csv")})
     assert response.status_code == 413
     assert "ファイルが大きすぎます" in response.get_data(as_text=True)
+
+
+def test_the_menu_marks_exactly_one_current_page(login_as):
+    client = login_as("counter")
+    for path in ("/startups/counter", "/startups/cases", "/people/"):
+        page = client.get(path).get_data(as_text=True)
+        assert page.count('aria-current="page"') == 1, path
+    home = client.get("/").get_data(as_text=True)
+    assert 'aria-current="page"' not in home
