@@ -104,3 +104,43 @@ def test_the_export_is_audited_and_says_what_it_holds(app, runner, tmp_path):
         audit_rows = [json.loads(line) for line in z.read("tables/audit_log.jsonl").decode().splitlines()]
     assert "個人情報" in manifest["warning"]
     assert any(r["action"] == "export" and r["entity"] == "backup" for r in audit_rows)
+
+
+STARTUPS = """ref,family_name,given_name,family_name_kana,given_name_kana,birth_date,first_consulted_on,status
+S-1,田中,花子,タナカ,ハナコ,1990-04-01,R8.4.1,
+S-2,ﾀﾅｶ,ﾊﾅｺ,ﾀﾅｶ,ﾊﾅｺ,1990-04-01,2026-05-10,
+S-3,佐藤,一郎,サトウ,イチロウ,1985-01-02,2027-03-31,
+S-4,鈴木,次郎,スズキ,ジロウ,1970-07-07,2026-06-01,cancelled
+"""
+PARTNERSHIPS = """ref,organization,organization_prefecture,organization_municipality,kind,agreed_on
+P-1,株式会社北海食品,東京都,千代田区,連携協定,2019-06-01
+P-2,㈱北海食品,東京都,千代田区,商品開発,2026-08-01
+"""
+
+
+def test_rollups_are_byte_identical_after_moving_to_the_other_kind(
+        app, runner, other_kind_database, tmp_path):
+    assert runner.invoke(args=["plan", "load"]).exit_code == 0
+    for kind, text in (("startup", STARTUPS), ("partnerships", PARTNERSHIPS)):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text, encoding="utf-8")
+        result = runner.invoke(args=["import", kind, str(path)])
+        assert result.exit_code == 0, result.output
+    archive = tmp_path / "backup.zip"
+    assert runner.invoke(args=["data", "export", str(archive)]).exit_code == 0
+
+    target = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": other_kind_database})
+    with target.app_context():
+        flask_migrate.upgrade(revision="heads")
+    target_runner = target.test_cli_runner()
+    assert target_runner.invoke(args=["data", "import", str(archive)]).exit_code == 0
+    for fy in range(2019, 2028):
+        for fmt in ("csv", "json"):
+            before = runner.invoke(args=["rollup", "--fy", str(fy), "--format", fmt])
+            after = target_runner.invoke(args=["rollup", "--fy", str(fy), "--format", fmt])
+            assert before.exit_code == after.exit_code == 0
+            assert after.stdout_bytes == before.stdout_bytes, (fy, fmt)
+    first = runner.invoke(args=["rollup", "--fy", "2026"]).output.splitlines()
+    assert "1-01-01-1,2026,2027-03,2,2" in first  # 田中 counted once, 佐藤 on 3/31, 鈴木 cancelled
+    with target.app_context():
+        db.engine.dispose()
