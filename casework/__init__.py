@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, abort, request, session
 from flask_login import current_user, logout_user
+from werkzeug.routing import IntegerConverter
 
 import config as settings
 from casework.db import configure_sqlite
@@ -45,12 +46,21 @@ MODEL_MODULES = (
 )
 
 
+class RecordIdConverter(IntegerConverter):
+    """<int:...> in URLs: ids beyond what the databases store answer 404, not an overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=str(settings.INSTANCE_DIR.resolve()),
     )
+    app.url_map.converters["int"] = RecordIdConverter
     app.config.from_object(settings.TestConfig if test_config and test_config.get("TESTING") else settings.Config)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url()
     if not app.config.get("SECRET_KEY"):

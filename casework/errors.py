@@ -2,6 +2,7 @@
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.extensions import db
@@ -33,6 +34,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_e):
         return _render(400, "画面の有効期限が切れました。ページを開き直してから、もう一度送信してください。")
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(_e):
+        # A number no column can hold (an id of 20 digits typed into a form): bad input, not a crash.
+        db.session.rollback()
+        return _render(400, "入力された数値が大きすぎるか、形式が正しくありません。")
 
     @app.errorhandler(StaleDataError)
     def _stale(_e):
