@@ -1,18 +1,14 @@
-from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from casework.auth.access import deny, require
-from casework.db import utcnow
 from casework.extensions import db
 from casework.imports import bp
 from casework.imports.forms import ConfirmForm, UploadForm
 from casework.imports.framework import OUTCOME_LABELS, get_kind, kinds, run_import
 from casework.imports.models import PendingImport
-
-PENDING_LIFETIME = timedelta(hours=2)
+from casework.imports.services import keep_upload, pending_upload
 
 
 def _kind_for_user(name: str):
@@ -23,10 +19,7 @@ def _kind_for_user(name: str):
 
 
 def _pending_of_user(pending_id: int) -> PendingImport:
-    pending = db.session.get(PendingImport, pending_id)
-    if pending is None or pending.user_id != current_user.id:
-        abort(404)
-    return pending
+    return pending_upload(pending_id, current_user.id) or abort(404)
 
 
 @bp.route("/")
@@ -42,12 +35,7 @@ def upload(kind_name: str):
     kind = _kind_for_user(kind_name)
     form = UploadForm()
     if form.validate_on_submit():
-        data = form.file.data.read()
-        db.session.execute(sa.delete(PendingImport).where(PendingImport.created_at < utcnow() - PENDING_LIFETIME))
-        pending = PendingImport(kind=kind.name, filename=(form.file.data.filename or "")[:255],
-                                data=data, user_id=current_user.id)
-        db.session.add(pending)
-        db.session.commit()
+        pending = keep_upload(kind.name, form.file.data, current_user.id)
         return redirect(url_for("imports.preview", pending_id=pending.id))
     return render_template("imports/upload.html", kind=kind, form=form)
 

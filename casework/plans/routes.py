@@ -1,4 +1,3 @@
-from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -8,12 +7,11 @@ from flask_login import current_user
 from casework import jp
 from casework.audit.trail import record_event
 from casework.auth.access import require
-from casework.db import utcnow
 from casework.extensions import db
 from casework.forms import choices, stale_version
 from casework.imports.columns import decimal_value
 from casework.imports.framework import OUTCOME_LABELS, run_import
-from casework.imports.models import PendingImport
+from casework.imports.services import keep_upload, pending_upload
 from casework.plans import bp
 from casework.plans.chart import monthly_chart
 from casework.plans.dashboard import cards
@@ -59,7 +57,6 @@ from casework.plans.services import (
 from casework.plans.sources import sources
 
 VIEW = ("dashboard.all", "dashboard.own")
-PENDING_LIFETIME = timedelta(hours=2)
 
 
 def _fiscal_year() -> int:
@@ -347,12 +344,7 @@ def observations_upload():
     kind = ObservationsKind()
     form = ObservationUploadForm()
     if form.validate_on_submit():
-        data = form.file.data.read()
-        db.session.execute(sa.delete(PendingImport).where(PendingImport.created_at < utcnow() - PENDING_LIFETIME))
-        pending = PendingImport(kind=kind.name, filename=(form.file.data.filename or "")[:255],
-                                data=data, user_id=current_user.id)
-        db.session.add(pending)
-        db.session.commit()
+        pending = keep_upload(kind.name, form.file.data, current_user.id)
         return redirect(url_for("plans.observations_preview", pending_id=pending.id))
     return render_template("plans/observations_upload.html", kind=kind, form=form)
 
@@ -361,9 +353,7 @@ def observations_upload():
 @require("observations.write")
 def observations_preview(pending_id: int):
     kind = ObservationsKind()
-    pending = db.session.get(PendingImport, pending_id)
-    if pending is None or pending.user_id != current_user.id or pending.kind != kind.name:
-        abort(404)
+    pending = pending_upload(pending_id, current_user.id, kind.name) or abort(404)
     data, filename = pending.data, pending.filename
     form = ConfirmForm()
     if form.validate_on_submit():
