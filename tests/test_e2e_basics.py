@@ -1,5 +1,7 @@
 """In a real browser: logging in and out, the Japanese pages, accessibility, keyboard use."""
 
+from playwright.sync_api import expect
+
 from tests.browser import ROLES, log_in, serious_accessibility_violations
 
 
@@ -20,7 +22,9 @@ def test_wrong_password_is_refused_in_japanese(page, live_url):
 
 def test_keyboard_only_login_and_logout(page, live_url):
     page.goto(live_url + "/login")
-    # The user name field has focus on arrival; Tab, type, Enter: no mouse.
+    # The user name field has focus on arrival (autofocus lands a moment after load, so wait
+    # for it rather than lose the first keystrokes); then Tab, type, Enter: no mouse.
+    expect(page.get_by_label("ユーザー名")).to_be_focused()
     page.keyboard.type("counter")
     page.keyboard.press("Tab")
     page.keyboard.type("browser-test-password")
