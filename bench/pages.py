@@ -116,6 +116,7 @@ def wrk(path: str, cookie: str, args) -> tuple[float, str]:
 
 
 def main(argv=None) -> None:
+    global PORT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, required=True)
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
@@ -123,7 +124,11 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the same for every app)")
     parser.add_argument("--fy", type=int, default=2026)
+    parser.add_argument("--only", default="", help="measure only the pages whose label contains this text")
+    parser.add_argument("--port", type=int, default=PORT,
+                        help="port of the servers (another benchmark may be running on the default one)")
     args = parser.parse_args(argv)
+    PORT = args.port
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
 
@@ -131,6 +136,7 @@ def main(argv=None) -> None:
     ensure_users(url)
     fy = args.fy
     pages = [
+        ("home page (per-request overhead only)", "counter", "/"),
         ("dashboard (repeat views, cached rollup)", "manager", f"/plans/?fy={fy}"),
         ("drill-down 1-01-01-1, one month", "manager", f"/plans/indicators/1-01-01-1/records?fy={fy}&month={fy}-06&scope=month"),
         ("drill-down 1-01-01-1, year to date", "manager", f"/plans/indicators/1-01-01-1/records?fy={fy}&month={fy + 1}-03"),
@@ -141,6 +147,7 @@ def main(argv=None) -> None:
         ("partnership list", "counter", "/partnerships/"),
         ("migration case list", "counter", "/migrants/"),
     ]
+    pages = [page for page in pages if args.only in page[0]]
     results = []
 
     reference = serve("bench.reference_app:app", url, args.workers)

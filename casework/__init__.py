@@ -5,10 +5,11 @@ from pathlib import Path
 
 from flask import Flask, abort, request, session
 from flask_login import current_user, logout_user
+from sqlalchemy.exc import OperationalError
 from werkzeug.routing import IntegerConverter
 
 import config as settings
-from casework.db import configure_sqlite
+from casework.db import configure_sqlite, deferred_sqlite_transactions, lost_sqlite_snapshot
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +55,28 @@ class RecordIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class Casework(Flask):
+    """On SQLite, a request that only reads must not hold the write lock while it renders, or
+    gunicorn's workers take turns. Reads begin deferred; the few that also write (a view record,
+    the rollup cache) and lose the race to a writer's commit run once more holding the lock."""
+
+    READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def full_dispatch_request(self):
+        if request.method not in self.READ_METHODS or not self.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            return super().full_dispatch_request()
+        with deferred_sqlite_transactions():
+            try:
+                return super().full_dispatch_request()
+            except OperationalError as exc:
+                if not lost_sqlite_snapshot(exc):
+                    raise
+                db.session.rollback()
+        return super().full_dispatch_request()
+
+
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
+    app = Casework(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=str(settings.INSTANCE_DIR.resolve()),

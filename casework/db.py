@@ -106,5 +106,11 @@ def deferred_sqlite_transactions():
         _sqlite_begin.reset(token)
 
 
+def lost_sqlite_snapshot(exc: Exception) -> bool:
+    """A deferred SQLite transaction that read, then tried to write after another connection had
+    committed: SQLite refuses the upgrade at once (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout."""
+    return getattr(getattr(exc, "orig", None), "sqlite_errorname", "") in {"SQLITE_BUSY_SNAPSHOT", "SQLITE_BUSY"}
+
+
 def is_sqlite(engine_or_conn) -> bool:
     return engine_or_conn.dialect.name == "sqlite"

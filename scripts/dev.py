@@ -86,14 +86,17 @@ def _japanese_font() -> bool:
     return bool(listing and listing.stdout.strip())
 
 
-def ensure_chromium() -> None:
+def ensure_test_tools() -> None:
     """The browser tests drive Debian's Chromium (Playwright never downloads a browser here),
-    with a Japanese font so that pages, screenshots and printed PDFs show Japanese text."""
+    with a Japanese font so that pages, screenshots and printed PDFs show Japanese text; the
+    load test drives wrk."""
     packages = []
     if not Path(os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium")).exists():
         packages.append("chromium")
     if not _japanese_font():
         packages.append("fonts-ipafont-gothic")
+    if not shutil.which("wrk"):
+        packages.append("wrk")
     if not packages:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -102,11 +105,11 @@ def ensure_chromium() -> None:
             run("apt-get", "update", "-q", env=env)
             run("apt-get", "install", "-y", "-q", *packages, env=env)
     else:
-        print(f"Missing for the browser tests: install them with `sudo apt-get install {' '.join(packages)}`.")
+        print(f"Missing for the browser and load tests: install them with `sudo apt-get install {' '.join(packages)}`.")
 
 
 def test(pytest_args: list[str]) -> None:
-    ensure_chromium()
+    ensure_test_tools()
     ensure_venv("test")
     os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_args])
 

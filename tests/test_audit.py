@@ -19,12 +19,15 @@ def test_create_update_delete_are_recorded_with_before_and_after(app):
     with app.app_context(), acting_as("tester"):
         user = create_user("subject", "counter", "long-enough-password")
         db.session.commit()
+        user_id = user.id
         user.display_name = "新しい名前"
         db.session.commit()
         db.session.delete(user)
         db.session.commit()
     create, update, delete = _entries(app, entity="users")
     assert (create.action, update.action, delete.action) == ("create", "update", "delete")
+    # "who created record #N" must be answerable: the new record's id is in its create entry.
+    assert create.entity_id == update.entity_id == delete.entity_id == str(user_id)
     assert create.username == "tester" and create.after["username"] == "subject"
     assert update.before == {"display_name": "subject"} and update.after == {"display_name": "新しい名前"}
     assert delete.before["display_name"] == "新しい名前" and delete.after is None

@@ -87,8 +87,10 @@ def _person_of(obj) -> int | None:
 
 
 def _identity(obj) -> str:
-    ident = sa.inspect(obj).identity
-    return ":".join(str(part) for part in ident) if ident else ""
+    # In after_flush a new object has its primary key but not yet its identity key.
+    state = sa.inspect(obj)
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ":".join(str(part) for part in ident) if ident and None not in ident else ""
 
 
 def _entry(action: str, obj, before: dict | None, after: dict | None) -> dict:
