@@ -101,6 +101,10 @@ class Config:
     MIGRANT_FOLLOWUP_YEARS = (1, 3, 5)
     MIGRANT_DUTY_SUPPORT_KINDS = ("grant",)
 
+    # Personal data is kept this many years after a person's last record ended; then
+    # `flask --app wsgi data anonymize` anonymizes them (the rule: casework/admin/retention.py).
+    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "5"))
+
 
 class TestConfig(Config):
     TESTING = True

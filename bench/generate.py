@@ -70,7 +70,8 @@ def _keys():
     combos = []
     for fam, fam_kana in FAMILY:
         for giv, giv_kana in GIVEN:
-            combos.append((fam, giv, fam_kana, giv_kana, jp.fold(fam + giv), jp.fold_kana_name(fam_kana, giv_kana)))
+            combos.append((fam, giv, fam_kana, giv_kana, jp.fold(fam + giv), jp.fold_kana_name(fam_kana, giv_kana),
+                           jp.fold(giv), jp.fold(giv_kana)))
     return combos
 
 
@@ -222,13 +223,15 @@ def _fill(engine: sa.Engine, cases: int, last_fy: int, seed: int) -> dict:
         def new_person() -> int:
             nonlocal person_id
             person_id += 1
-            fam, giv, fam_kana, giv_kana, name_key, kana_key = names[rng.randrange(len(names))]
+            fam, giv, fam_kana, giv_kana, name_key, kana_key, given_key, given_kana_key = names[rng.randrange(len(names))]
             phone = f"0164-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}"
             people.add(stamp({
                 "id": person_id, "family_name": fam, "given_name": giv, "family_name_kana": fam_kana,
                 "given_name_kana": giv_kana, "birth_date": births[rng.randrange(20000)],
                 "phone": phone, "email": "", "postal_code": "", "address": "留萌市", "note": "",
                 "name_key": name_key, "kana_key": kana_key, "phone_key": phone.replace("-", ""),
+                "given_name_key": given_key, "given_kana_key": given_kana_key,
+                "phone_tail_key": phone.replace("-", "")[::-1],
             }))
             return person_id
 

@@ -124,7 +124,8 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the same for every app)")
     parser.add_argument("--fy", type=int, default=2026)
-    parser.add_argument("--only", default="", help="measure only the pages whose label contains this text")
+    parser.add_argument("--only", default="",
+                        help="measure only the pages whose label contains this text (or one of TEXT|TEXT...)")
     parser.add_argument("--port", type=int, default=PORT,
                         help="port of the servers (another benchmark may be running on the default one)")
     args = parser.parse_args(argv)
@@ -147,7 +148,7 @@ def main(argv=None) -> None:
         ("partnership list", "counter", "/partnerships/"),
         ("migration case list", "counter", "/migrants/"),
     ]
-    pages = [page for page in pages if args.only in page[0]]
+    pages = [page for page in pages if any(part in page[0] for part in args.only.split("|"))]
     results = []
 
     reference = serve("bench.reference_app:app", url, args.workers)

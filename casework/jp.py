@@ -8,6 +8,7 @@ Error messages are Japanese because they are shown to staff as
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
@@ -16,7 +17,10 @@ from typing import NamedTuple
 __all__ = [
     "ERAS",
     "Era",
+    "CP932_EQUIVALENTS",
     "corporate_number_check_digit",
+    "describe_char",
+    "encode_cp932",
     "fiscal_year_bounds",
     "fiscal_year_label",
     "fiscal_year_months",
@@ -24,11 +28,14 @@ __all__ = [
     "fold",
     "fold_kana_name",
     "format_date_ja",
+    "in_cp932",
     "is_kana",
     "is_valid_corporate_number",
     "month_end",
     "normalize_phone",
+    "not_in_cp932",
     "parse_date",
+    "to_cp932_form",
     "to_wareki",
     "to_wareki_short",
 ]
@@ -300,11 +307,13 @@ def _fold_once(text: str) -> str:
     return text.translate(_KATAKANA_TO_HIRAGANA).translate(_DASH_TO_LONG_VOWEL)
 
 
+@functools.lru_cache(maxsize=16384)
 def fold(text: str | None) -> str:
     """The search/matching key: "ﾀﾅｶ", "タナカ", "た な か" all become "たなか".
 
     NFKC, case-folded, katakana as hiragana, no whitespace or ・, every dash or
-    wave dash as ー; kanji unchanged. Idempotent.
+    wave dash as ー; kanji unchanged. Idempotent. Cached: an import of 100,000 rows folds the
+    same few thousand family names over and over.
     """
     folded = _fold_once(text or "")
     # One pass is already stable for every single code point and base+mark
@@ -396,3 +405,74 @@ def format_datetime_jst(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+# --- CP932 (Windows' Shift_JIS) for CSV files -----------------------------------------------
+
+# The same JIS X 0208 character reaches us under two code points: Mac and Linux input methods
+# type the JIS mapping (left), Windows' CP932 holds the Microsoft mapping (right). Both are one
+# byte pair in the file and one glyph in Excel, so writing the right-hand form loses nothing.
+# Python's cp932 codec already maps the first six one way; it refuses EM DASH, and the rule
+# should not hang on a codec detail. ¥ (U+00A5) and – (EN DASH) are NOT here: CP932 has no
+# character that is the same one (0x5C is a backslash to Windows software), so they are reported.
+CP932_EQUIVALENTS = {
+    "\u301c": "\uff5e",  # 〜 WAVE DASH → ～ FULLWIDTH TILDE
+    "\u2016": "\u2225",  # ‖ DOUBLE VERTICAL LINE → ∥ PARALLEL TO
+    "\u2212": "\uff0d",  # − MINUS SIGN → － FULLWIDTH HYPHEN-MINUS
+    "\u00a2": "\uffe0",  # ¢ → ￠
+    "\u00a3": "\uffe1",  # £ → ￡
+    "\u00ac": "\uffe2",  # ¬ → ￢
+    "\u2014": "\u2015",  # — EM DASH → ― HORIZONTAL BAR
+}
+_TO_CP932_FORM = str.maketrans(CP932_EQUIVALENTS)
+
+
+def to_cp932_form(text: str) -> str:
+    """``text`` with each JIS-mapped character replaced by the CP932 (Microsoft) form."""
+    return text.translate(_TO_CP932_FORM)
+
+
+def encode_cp932(text: str) -> bytes:
+    """CP932 bytes, strictly: a character CP932 lacks raises UnicodeEncodeError, never a "?"."""
+    return to_cp932_form(text).encode("cp932")
+
+
+@functools.lru_cache(maxsize=4096)
+def in_cp932(ch: str) -> bool:
+    """True when CP932 has a code for the character (after ``to_cp932_form``): 髙 and 﨑 (NEC/IBM
+    extensions) yes; 𠮷 (U+20BB7), emoji, – EN DASH, ¥ no."""
+    try:
+        encode_cp932(ch)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def not_in_cp932(text: str) -> list[str]:
+    """The characters of ``text`` CP932 cannot write, each once, in the order they appear."""
+    return list(dict.fromkeys(ch for ch in text if not in_cp932(ch)))
+
+
+def describe_char(ch: str) -> str:
+    """A character as staff can find it in their data: 「𠮷」(U+20BB7); an invisible one by its
+    Unicode name: （見えない文字 ZERO WIDTH SPACE）(U+200B); a private-use one: （外字）(U+E758)."""
+    code = f"U+{ord(ch):04X}"
+    category = unicodedata.category(ch)
+    kind = category[0]
+    if category == "Co":
+        return f"（外字）({code})"
+    if kind in "CZ":
+        name = unicodedata.name(ch, "")
+        return f"（見えない文字{' ' + name if name else ''}）({code})"
+    if kind == "M":  # a combining mark shows on a dotted circle, as in character tables
+        return f"「\u25cc{ch}」({code})"
+    return f"「{ch}」({code})"
+
+
+def format_date_kanji(d: date | None) -> str:
+    """2026年4月1日 (Gregorian, no era), as short labels read it; "" for None."""
+    if d is None:
+        return ""
+    if isinstance(d, datetime):
+        d = d.astimezone(JST).date()
+    return f"{d.year}年{d.month}月{d.day}日"

@@ -3,10 +3,23 @@
 import csv
 import io
 from dataclasses import dataclass
-from urllib.parse import quote
+from decimal import Decimal
+from urllib.parse import quote, urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import Domain, get_translations
 from flask_login import current_user
+from werkzeug.wsgi import wrap_file
 
 from casework import jp
 
@@ -25,10 +38,37 @@ def add_nav(app: Flask, label: str, endpoint: str, *capabilities: str, order: in
 
 
 def nav_for_current_user() -> list[NavItem]:
-    if not current_user.is_authenticated:
+    """The menu entries of this user, worked out once per request (the layout and the home page
+    both show them; every page pays for the layout)."""
+    if "casework_nav" in g:
+        return g.casework_nav
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         return []
     items = sorted(current_app.extensions.get("casework_nav", []), key=lambda i: i.order)
-    return [i for i in items if not i.capabilities or any(current_user.can(c) for c in i.capabilities)]
+    g.casework_nav = [i for i in items if not i.capabilities or any(user.can(c) for c in i.capabilities)]
+    return g.casework_nav
+
+
+class RequestTranslations(Domain):
+    """Flask-Babel's message domain, finding the request's catalogue once per request. Its own
+    lookup (the request's Babel state, the locale, str(locale), the catalogue cache) ran for
+    every `_()` in a template and every lazy label, ~20 µs each, 40–100 times a page. The
+    locale is fixed for the request either way (Flask-Babel keeps the one it selected)."""
+
+    def get_translations(self):
+        if not g:
+            return super().get_translations()
+        translations = g.get("casework_translations")
+        if translations is None:
+            translations = g.casework_translations = super().get_translations()
+        return translations
+
+
+def _translations():
+    """The request's catalogue, for the templates' `_()` (without Flask-Babel's lookup of the
+    domain on each call)."""
+    return g.get("casework_translations") or get_translations()
 
 
 def current_nav_endpoint(items: list[NavItem]) -> str | None:
@@ -50,15 +90,167 @@ def neutralise_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_download(rows, filename: str) -> Response:
-    """CSV that Excel opens as Japanese: UTF-8 with BOM, CRLF, formula cells neutralised."""
+# --- CSV: the one writer every export goes through ------------------------------------------
+
+UTF8 = "utf-8-sig"  # Excel reads Japanese from UTF-8 only with the BOM
+CP932 = "cp932"  # Shift_JIS as Windows writes it, for older PCs and partner systems
+CSV_ENCODINGS = (UTF8, CP932)
+PROBLEMS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class CsvProblem:
+    """One character the chosen encoding lacks, where staff find it in Excel."""
+
+    line: int  # Excel's row number: the header is row 1
+    column: str
+    char: str
+
+    @property
+    def character(self) -> str:
+        return jp.describe_char(self.char)
+
+
+class NotEncodable(Exception):
+    """Cells hold characters CP932 lacks: no file is written rather than one with "?" in it."""
+
+    def __init__(self, problems: list[CsvProblem], total: int):
+        super().__init__(f"{total} characters not in CP932")
+        self.problems = problems
+        self.total = total
+
+
+def csv_cell(value) -> str:
+    """Numbers are written as numbers (1.50 keeps its places); anything else as neutralised text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return neutralise_cell(value)
+
+
+def _not_encodable(cells: list[list[str]], first_line: int = 0) -> NotEncodable:
+    """The characters CP932 lacks in `cells`, whose first row is the header; `first_line`: the
+    line number of the second row, when the rows after the header come from further down."""
+    header = cells[0] if cells else []
+    problems, total = [], 0
+    numbered = enumerate(cells, start=1)
+    if first_line:
+        numbered = ((n, row) for n, row in enumerate(cells[1:], start=first_line))
+    for line, row in numbered:
+        for index, text in enumerate(row):
+            for char in jp.not_in_cp932(text):
+                total += 1
+                if len(problems) < PROBLEMS_SHOWN:
+                    column = header[index] if index < len(header) else f"{index + 1}列目"
+                    problems.append(CsvProblem(line, column, char))
+    return NotEncodable(problems, total)
+
+
+def csv_bytes(rows, encoding: str = UTF8) -> bytes:
+    """CSV that Excel opens as Japanese: CRLF, formula cells neutralised, the first row the
+    header. UTF-8 with BOM, or CP932 strictly (raises NotEncodable, nothing replaced by "?")."""
+    cells = [[csv_cell(v) for v in row] for row in rows]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    csv.writer(buffer, lineterminator="\r\n").writerows(cells)
+    if encoding == CP932:
+        try:
+            return jp.encode_cp932(buffer.getvalue())
+        except UnicodeEncodeError:
+            raise _not_encodable(cells) from None
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def write_csv(rows, out, encoding: str = UTF8, *, chunk: int = 1000) -> int:
+    """csv_bytes() for exports too large to hold: the rows (the header first) are written to the
+    binary file `out` `chunk` at a time, the same cells, line ends and encodings. CP932 stays
+    strict: a character it lacks anywhere raises NotEncodable, listing every one (the whole
+    list is read to find them; what was written by then is to be thrown away). Returns the
+    number of rows written after the header."""
+    header, problems, total, line, batch = None, [], 0, 0, []
+    if encoding != CP932:
+        out.write("\ufeff".encode())
+
+    def flush() -> None:
+        nonlocal total
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(batch)
+        if encoding != CP932:
+            out.write(buffer.getvalue().encode("utf-8"))
+            return
+        try:
+            data = jp.encode_cp932(buffer.getvalue())
+        except UnicodeEncodeError:
+            found = _not_encodable([header or [], *batch], first_line=line - len(batch) + 1)
+            problems.extend(found.problems[:PROBLEMS_SHOWN - len(problems)])
+            total += found.total
+        else:
+            if not total:
+                out.write(data)
+
     for row in rows:
-        writer.writerow([neutralise_cell(v) for v in row])
-    body = "\ufeff" + buffer.getvalue()
-    return Response(body.encode("utf-8"), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+        cells = [csv_cell(v) for v in row]
+        header = header or cells
+        batch.append(cells)
+        line += 1
+        if len(batch) >= chunk:
+            flush()
+            batch.clear()
+    if batch:
+        flush()
+    if total:
+        raise NotEncodable(problems, total)
+    return max(0, line - 1)
+
+
+def requested_csv_encoding() -> str:
+    """?encoding=cp932 asks for Shift_JIS; UTF-8 with BOM otherwise. Anything else is a 400."""
+    encoding = request.args.get("encoding") or UTF8
+    if encoding not in CSV_ENCODINGS:
+        abort(400)
+    return encoding
+
+
+def csv_response(data, filename: str, encoding: str = UTF8) -> Response:
+    """`data`: the bytes, or a binary file positioned at its start (sent from the file)."""
+    if encoding == CP932:
+        stem, dot, suffix = filename.rpartition(".")
+        filename = f"{stem}_sjis{dot}{suffix}" if dot else f"{filename}_sjis"
+    charset = "Windows-31J" if encoding == CP932 else "utf-8"  # Windows-31J: IANA's name for CP932
+    return file_response(data, filename, f"text/csv; charset={charset}")
+
+
+def file_response(data, filename: str, content_type: str) -> Response:
+    """A download: bytes, or a binary file at its start, sent in blocks and closed afterwards."""
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
+    if isinstance(data, bytes):
+        return Response(data, content_type=content_type, headers=headers)
+    data.seek(0, io.SEEK_END)
+    headers["Content-Length"] = str(data.tell())
+    data.seek(0)
+    return Response(wrap_file(request.environ, data), content_type=content_type, headers=headers,
+                    direct_passthrough=True)
+
+
+def not_encodable_page(error: NotEncodable) -> Response:
+    """The Japanese answer to a refused CP932 export: what to fix, and the UTF-8 file instead."""
+    args = request.args.to_dict(flat=False)
+    args.pop("encoding", None)
+    utf8_url = url_for(request.endpoint, **(request.view_args or {}), **args)
+    referrer = request.referrer or ""
+    back_url = referrer if urlsplit(referrer).netloc == request.host else None
+    page = render_template("csv_not_encodable.html", problems=error.problems,
+                           more=error.total - len(error.problems), utf8_url=utf8_url, back_url=back_url)
+    return make_response(page, 422)
+
+
+def csv_download(rows, filename: str, encoding: str = UTF8) -> Response:
+    """The whole export in one step; the first row is the header."""
+    try:
+        data = csv_bytes(rows, encoding)
+    except NotEncodable as error:
+        return not_encodable_page(error)
+    return csv_response(data, filename, encoding)
 
 
 CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -80,6 +272,14 @@ def _security_headers(response):
 
 
 def register(app: Flask) -> None:
+    babel = app.extensions["babel"]
+    babel.instance.domain_instance = RequestTranslations(domain=babel.default_domain)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.after_request(_security_headers)
     app.jinja_env.globals["nav_items"] = nav_for_current_user
     app.jinja_env.globals["current_nav_endpoint"] = current_nav_endpoint

@@ -38,6 +38,31 @@ def test_search_finds_a_person_in_any_script_width_and_by_phone(app, login_as):
     assert "該当する対象者はいません" in page
 
 
+def test_search_matches_the_start_of_the_family_or_given_name(app, login_as):
+    """What a counter clerk types: the start of the family name or of the given name, in kanji or
+    furigana (any width), or the first or last digits of the phone number. Letters inside a
+    name, or digits inside a number, are not a start: 「なか」 finds 中村, not 田中."""
+    _person(app, phone="0164-42-1234")
+    _person(app, "中村", "一郎", "なかむら", "いちろう", phone="011-222-3333")
+    counter = login_as("counter")
+
+    def names(text):
+        page = counter.get("/people/", query_string={"q": text}).get_data(as_text=True)
+        return [n for n in ("田中 花子", "中村 一郎") if n in page]
+
+    assert names("花") == ["田中 花子"]
+    assert names("ﾊﾅｺ") == ["田中 花子"]
+    assert names("たなかは") == ["田中 花子"]
+    assert names("なか") == ["中村 一郎"]
+    assert names("中") == ["中村 一郎"]
+    assert names("1234") == ["田中 花子"]
+    assert names("011-2") == ["中村 一郎"]
+    assert names("4212") == []
+    # The counter's search box finds by the given name too.
+    page = counter.get("/startups/counter", query_string={"q": "はなこ"}).get_data(as_text=True)
+    assert "田中 花子" in page and "中村 一郎" not in page
+
+
 def test_people_list_pages_and_sorts(app, login_as):
     for i in range(55):
         _person(app, "山田", f"{i:02d}", "やまだ", f"た{i:02d}", with_case=False)

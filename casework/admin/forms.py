@@ -34,3 +34,10 @@ class UserSearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("検索"), validators=[Optional(), Length(max=64)])
+
+
+class RetentionForm(FlaskForm):
+    # What the page showed (casework.admin.retention.RetentionPlan.fingerprint): the run is
+    # refused if the people to anonymize changed in between.
+    expected = HiddenField()
+    submit = SubmitField(_l("匿名化を実行する"))

@@ -1,16 +1,17 @@
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from casework.admin import bp
-from casework.admin.forms import UserCreateForm, UserEditForm, UserSearchForm
+from casework.admin import bp, retention
+from casework.admin.forms import RetentionForm, UserCreateForm, UserEditForm, UserSearchForm
 from casework.admin.privacy import personal_data_register
 from casework.auth.access import ask_password_again, recently_authenticated, require
 from casework.auth.models import User
 from casework.auth.services import AccountError, change_role, create_user, set_active, set_password
 from casework.extensions import db
 from casework.forms import stale_version
-from casework.web import csv_download
+from casework.paging import paginate
+from casework.web import csv_download, requested_csv_encoding
 
 
 @bp.route("/users")
@@ -21,7 +22,7 @@ def users():
     if form.q.data:
         pattern = f"%{form.q.data.strip()}%"
         query = query.where(sa.or_(User.username.ilike(pattern), User.display_name.ilike(pattern)))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(query)
     return render_template("admin/users.html", page=page, form=form)
 
 
@@ -85,5 +86,37 @@ def personal_data():
     if request.args.get("format") == "csv":
         rows = [("表", "列", "内容", "要配慮個人情報")] + [
             (f.table, f.column, f.label, "はい" if f.sensitive else "") for f in fields]
-        return csv_download(rows, "personal-data-register.csv")
+        return csv_download(rows, "personal-data-register.csv", requested_csv_encoding())
     return render_template("admin/personal_data.html", fields=fields)
+
+
+@bp.route("/retention", methods=["GET", "POST"])
+@require("admin.users")
+def retention_page():
+    """The retention job's dry run (who would be anonymized, by id) and the button to run it."""
+    form = RetentionForm()
+    try:
+        plan = retention.plan()
+    except retention.RetentionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return render_template("admin/retention.html", plan=None, form=form)
+    if form.validate_on_submit():
+        if not recently_authenticated():
+            return ask_password_again()
+        if form.expected.data != plan.fingerprint:
+            db.session.rollback()
+            flash("確認した後に対象が変わりました。内容をもう一度確認してから実行してください。", "warning")
+            return redirect(url_for("admin.retention_page"))
+        try:
+            retention.anonymize(plan)
+        except retention.RetentionError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("admin.retention_page"))
+        db.session.commit()
+        flash(f"対象者{len(plan.people)}人と企業・機関の担当者{len(plan.contacts)}人を匿名化しました。", "success")
+        return redirect(url_for("admin.retention_page"))
+    db.session.rollback()
+    form.expected.data = plan.fingerprint
+    return render_template("admin/retention.html", plan=plan, form=form)

@@ -14,6 +14,7 @@ from casework.audit.trail import acting_as, record_event
 from casework.auth.access import public, require
 from casework.db import utcnow
 from casework.extensions import csrf, db
+from casework.paging import paginate
 from casework.plans.output import rollup_json
 from casework.plans.rollup import rollup
 
@@ -105,9 +106,7 @@ def index():
         created = secret
         flash("APIトークンを作成しました。この画面を閉じると二度と表示できません。今すぐ控えてください。", "success")
         form = TokenForm(formdata=None)
-    page = request.args.get("page", 1, type=int)
-    tokens = db.paginate(sa.select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc()),
-                         page=page, per_page=50, error_out=False)
+    tokens = paginate(sa.select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc()))
     return render_template("api/tokens.html", form=form, page=tokens, created=created,
                            revoke_form=RevokeForm())
 

@@ -17,6 +17,8 @@ ACTIONS = [
     ("login_failed", "ログイン失敗"),
     ("logout", "ログアウト"),
     ("denied", "アクセス拒否"),
+    ("merge", "統合"),
+    ("anonymize", "匿名化"),
 ]
 
 

@@ -3,6 +3,7 @@ change and its record commit or roll back together. Logins, views and exports ar
 with record_event()."""
 
 import contextvars
+import functools
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -46,6 +47,8 @@ def _client_ip() -> str:
 
 
 def _plain(value):
+    if value is None or type(value) in (str, int, bool, float):
+        return value  # most values: checked first, this runs for every column of every entry
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -55,30 +58,52 @@ def _plain(value):
     return value
 
 
+# The bookkeeping columns an update entry leaves out: they change with every write.
+UNLOGGED_CHANGES = frozenset({"updated_at", "version"})
+
+
+@functools.cache
+def _logged_columns(model) -> tuple[tuple[str, ...], frozenset[str]]:
+    """(the model's column attributes in order, those redacted)."""
+    return (tuple(attr.key for attr in sa.inspect(model).column_attrs),
+            frozenset(getattr(model, "__audit_redact__", ())))
+
+
+def record_values(model, values: dict) -> dict:
+    """A whole record as a create or delete entry keeps it: every column in the model's order,
+    as plain JSON values, secrets redacted. Shared by the ORM hook and the batched import loader
+    (casework.imports.batch), so the two write the same entries."""
+    keys, redact = _logged_columns(model)
+    return {key: REDACTED if key in redact else _plain(values.get(key)) for key in keys}
+
+
+def changed_values(model, old: dict, new: dict) -> tuple[dict, dict]:
+    """(before, after) of an update entry, from the old and new values of the columns that
+    changed. Shared like record_values."""
+    keys, redact = _logged_columns(model)
+    before, after = {}, {}
+    for key in keys:
+        if key not in new or key in UNLOGGED_CHANGES:
+            continue
+        old_value, new_value = (REDACTED, REDACTED) if key in redact else (old.get(key), new[key])
+        before[key], after[key] = _plain(old_value), _plain(new_value)
+    return before, after
+
+
 def _column_values(obj) -> dict:
     mapper = sa.inspect(obj).mapper
-    redact = set(getattr(obj, "__audit_redact__", ()))
-    values = {}
-    for attr in mapper.column_attrs:
-        key = attr.key
-        values[key] = REDACTED if key in redact else _plain(getattr(obj, key))
-    return values
+    return record_values(mapper.class_, {attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs})
 
 
 def _changed_values(obj) -> tuple[dict, dict]:
     state = sa.inspect(obj)
-    redact = set(getattr(obj, "__audit_redact__", ()))
-    before, after = {}, {}
+    old, new = {}, {}
     for attr in state.mapper.column_attrs:
         history = state.attrs[attr.key].history
-        if not history.has_changes() or attr.key in ("updated_at", "version"):
-            continue
-        old = history.deleted[0] if history.deleted else None
-        new = history.added[0] if history.added else None
-        if attr.key in redact:
-            old, new = REDACTED, REDACTED
-        before[attr.key], after[attr.key] = _plain(old), _plain(new)
-    return before, after
+        if history.has_changes():
+            old[attr.key] = history.deleted[0] if history.deleted else None
+            new[attr.key] = history.added[0] if history.added else None
+    return changed_values(state.mapper.class_, old, new)
 
 
 def _person_of(obj) -> int | None:
@@ -93,21 +118,40 @@ def _identity(obj) -> str:
     return ":".join(str(part) for part in ident) if ident and None not in ident else ""
 
 
-def _entry(action: str, obj, before: dict | None, after: dict | None) -> dict:
-    user_id, username = current_actor()
+def audit_entry(
+    action: str,
+    *,
+    entity: str = "",
+    entity_id: str | int = "",
+    person_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    detail: str = "",
+    user_id: int | None = None,
+    username: str | None = None,
+) -> dict:
+    """The values of one audit_log row, for `sa.insert(AuditEntry)`: every writer of the log
+    (the flush hook, record_event, the batched import loader) builds its rows here. Columns
+    left out (none today) take the model's defaults."""
+    actor_id, actor_name = current_actor()
     return {
         "at": utcnow(),
-        "user_id": user_id,
-        "username": username,
+        "user_id": user_id if user_id is not None else actor_id,
+        "username": username if username is not None else actor_name,
         "action": action,
-        "entity": obj.__tablename__,
-        "entity_id": _identity(obj),
-        "person_id": _person_of(obj),
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "person_id": person_id,
         "before": before,
         "after": after,
-        "detail": "",
+        "detail": detail[:2000],
         "ip": _client_ip(),
     }
+
+
+def _entry(action: str, obj, before: dict | None, after: dict | None) -> dict:
+    return audit_entry(action, entity=obj.__tablename__, entity_id=_identity(obj),
+                       person_id=_person_of(obj), before=before, after=after)
 
 
 def _is_audited(obj) -> bool:
@@ -174,20 +218,6 @@ def record_event(
     transaction; the caller commits."""
     from casework.extensions import db
 
-    actor_id, actor_name = current_actor()
-    db.session.execute(
-        sa.insert(AuditEntry),
-        [{
-            "at": utcnow(),
-            "user_id": user_id if user_id is not None else actor_id,
-            "username": username if username is not None else actor_name,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "person_id": person_id,
-            "before": None,
-            "after": None,
-            "detail": detail[:2000],
-            "ip": _client_ip(),
-        }],
-    )
+    db.session.execute(sa.insert(AuditEntry), [audit_entry(
+        action, entity=entity, entity_id=entity_id, person_id=person_id, detail=detail,
+        user_id=user_id, username=username)])

@@ -1,6 +1,7 @@
 """Column parsers: each takes the cell text and returns a value or raises ValueError with a
 Japanese reason (shown as `line N: column: reason`)."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -9,6 +10,9 @@ from typing import Any
 from casework import jp
 
 Parser = Callable[[str], Any]
+
+# Control characters other than tab, CR and LF (every text cell of every row is checked).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ def text(max_length: int = 200) -> Parser:
         value = value.strip()
         if len(value) > max_length:
             raise ValueError(f"{max_length}文字以内にしてください（{len(value)}文字あります）")
-        if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value):
+        if _CONTROL.search(value):
             raise ValueError("制御文字を含んでいます")
         return value
 
@@ -82,7 +86,7 @@ def choice(options: dict[str, str], default: str | None = None) -> Parser:
     folded = {jp.fold(k): v for k, v in options.items()}
 
     def parse(value: str) -> str | None:
-        key = jp.fold(value)
+        key = jp.fold(value) if value else ""
         if not key:
             return default
         if key not in folded:

@@ -1,8 +1,13 @@
 """All-or-nothing CSV imports, one pipeline for every kind.
 
-read the file → check the header → parse every cell → load every row through the kind's own
-services (ORM, audited) → the kind's checks across rows → commit only when there is no error.
-Each problem is reported as `line N: column: reason` (the header is line 1)."""
+read the file → check the header → parse every cell → load every row → the kind's checks across
+rows → commit only when there is no error. Each problem is reported as `line N: column: reason`
+(the header is line 1).
+
+Rows are loaded one of two ways, chosen by the kind: row by row through its own services (ORM,
+audited by the flush hook: load_row), or, for a kind that sets chunk_size, in chunks by the
+batched loader (casework.imports.batch: prepare_chunk, then stage_row for each row). Either way
+everything happens in one transaction, committed only when the whole file is good."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -10,9 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 
 from casework.audit.trail import record_event
 from casework.extensions import db
+from casework.imports.batch import Chunk, roomy_sqlite_cache
 from casework.imports.columns import Column
 from casework.imports.csvfile import FileError, read_table
 
@@ -48,16 +55,29 @@ class Row:
 
 
 class ImportKind:
-    """A kind of import. Subclasses set the class attributes and implement load_row."""
+    """A kind of import. Subclasses set the class attributes and implement load_row, or set
+    chunk_size and implement prepare_chunk and stage_row (the batched loader)."""
 
     name: str = ""
     label: str = ""
     capability: str = ""
     columns: tuple[Column, ...] = ()
+    # Rows per chunk for the batched loader; None: row by row through load_row.
+    chunk_size: int | None = None
 
     def load_row(self, row: Row) -> tuple[str, str]:
         """Write one row (through services, flushing, never committing).
         Returns (CREATED/UPDATED/UNCHANGED, a short description). Raises RowError."""
+        raise NotImplementedError
+
+    def prepare_chunk(self, chunk: Chunk) -> None:
+        """Batched loader: look up what the chunk's rows need, one query per table
+        (chunk.by_ref, chunk.people.load, chunk.select), keeping it in chunk.found."""
+        raise NotImplementedError
+
+    def stage_row(self, row: Row, chunk: Chunk) -> tuple[str, str]:
+        """Batched loader: load_row's rules on the chunk's staged records (chunk.create,
+        chunk.update, chunk.people). Returns (outcome, description). Raises RowError."""
         raise NotImplementedError
 
     def check_all(self, rows: list[Row]) -> Iterable[LineError]:
@@ -166,6 +186,7 @@ def run_import(kind: ImportKind, data: bytes, *, commit: bool, filename: str = "
     if result.errors:
         return result
     result.rows, parse_errors = _parse_rows(kind, header, table)
+    del table  # the raw cells take as much memory as the parsed rows: not kept while loading
     result.errors += parse_errors + _duplicate_refs(result.rows)
     if not result.rows and not result.errors:
         result.errors.append(LineError(2, "-", "データ行がありません"))
@@ -183,6 +204,16 @@ def run_import(kind: ImportKind, data: bytes, *, commit: bool, filename: str = "
 
 
 def _load(kind: ImportKind, result: ImportResult) -> None:
+    if kind.chunk_size:
+        with roomy_sqlite_cache():
+            loaded = _load_in_chunks(kind, result)
+    else:
+        loaded = _load_row_by_row(kind, result)
+    if loaded and result.ok:
+        result.errors += list(kind.check_all(result.rows))
+
+
+def _load_row_by_row(kind: ImportKind, result: ImportResult) -> bool:
     for row in result.rows:
         try:
             row.outcome, row.summary = kind.load_row(row)
@@ -193,9 +224,35 @@ def _load(kind: ImportKind, result: ImportResult) -> None:
             # The session cannot go on after a failed flush; everything is rolled back anyway.
             result.errors.append(LineError(row.line, "-", f"保存できませんでした（{type(exc).__name__}）"))
             db.session.rollback()
-            return
-    if result.ok:
-        result.errors += list(kind.check_all(result.rows))
+            return False
+    return True
+
+
+def _load_in_chunks(kind: ImportKind, result: ImportResult) -> bool:
+    """Every row is staged even after a bad one, so that every bad row is reported; the chunks
+    are written as they go, in the one transaction that is committed only without errors."""
+    for start in range(0, len(result.rows), kind.chunk_size):
+        chunk = Chunk(result.rows[start:start + kind.chunk_size])
+        try:
+            kind.prepare_chunk(chunk)
+            for row in chunk.rows:
+                try:
+                    row.outcome, row.summary = kind.stage_row(row, chunk)
+                except RowError as exc:
+                    result.errors.append(LineError(row.line, exc.column, exc.reason))
+            chunk.write()
+        except SQLAlchemyError as exc:
+            # A chunk is written by a few statements for all its rows: name its range of lines.
+            first, last = chunk.rows[0].line, chunk.rows[-1].line
+            if isinstance(exc, StaleDataError):
+                reason = (f"{first}〜{last}行目の記録が取込中に画面などで変更されたため、保存できませんでした。"
+                          "もう一度取り込んでください")
+            else:
+                reason = f"{first}〜{last}行目を保存できませんでした（{type(exc).__name__}）"
+            result.errors.append(LineError(first, "-", reason))
+            db.session.rollback()
+            return False
+    return True
 
 
 def upsert_by_ref(model, ref: str, values: dict[str, Any]) -> tuple[Any, str]:

@@ -25,6 +25,7 @@ def register(app) -> None:
     register_source(Source(
         name="migration_cases", label="移住支援（転入）", program="migrants",
         rows=reporting.source_rows, describe=reporting.describe,
+        export_describe=reporting.export_describe, people=reporting.export_people,
         record_endpoint="migrants.case_detail", record_id_arg="case_id",
         subject_word="世帯", date_word="転入日"))
 

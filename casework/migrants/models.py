@@ -6,7 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from casework.db import Audited, Timestamps, Versioned
+from casework.db import Audited, Timestamps, Versioned, personal
 from casework.extensions import db
 
 # Status codes (English) and their Japanese labels, in workflow order.
@@ -91,7 +91,7 @@ class MigrationCase(Audited, Versioned, Timestamps, db.Model):
     # The placed student whose family this is (set by the support item 越境学生の家族の転入):
     # coordinators may open exactly these cases.
     student_person_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("people.id"), index=True)
-    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="", info=personal("移住相談の備考"))
 
     person = so.relationship("Person", foreign_keys=[person_id], lazy="joined")
     student = so.relationship("Person", foreign_keys=[student_person_id])
@@ -143,6 +143,11 @@ class MigrationCase(Audited, Versioned, Timestamps, db.Model):
         return f"移住支援 {where}（{self.household_size}人世帯）"
 
 
+# The case list's order and fiscal-year filter: the cohort date (migrants.reporting.cohort_date).
+sa.Index("ix_migration_cases_cohort", sa.func.coalesce(MigrationCase.inquired_on, MigrationCase.moved_in_on),
+         MigrationCase.id)
+
+
 class HouseholdMember(Audited, Versioned, Timestamps, db.Model):
     """A member of the applicant's household other than the applicant."""
 
@@ -150,10 +155,10 @@ class HouseholdMember(Audited, Versioned, Timestamps, db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     case_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("migration_cases.id"), index=True)
-    family_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
-    given_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
-    relationship: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
-    birth_date: so.Mapped[date | None]
+    family_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="", info=personal("世帯員の氏名（姓）"))
+    given_name: so.Mapped[str] = so.mapped_column(sa.String(100), default="", info=personal("世帯員の氏名（名）"))
+    relationship: so.Mapped[str] = so.mapped_column(sa.String(40), default="", info=personal("世帯員の続柄"))
+    birth_date: so.Mapped[date | None] = so.mapped_column(info=personal("世帯員の生年月日"))
 
     case: so.Mapped[MigrationCase] = so.relationship(back_populates="members")
 
@@ -178,7 +183,7 @@ class SupportItem(Audited, Versioned, Timestamps, db.Model):
     term_start: so.Mapped[date | None]  # 地域おこし協力隊
     term_end: so.Mapped[date | None]
     stayed_after: so.Mapped[bool | None]  # None: not known (yet)
-    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="", info=personal("移住支援の備考"))
 
     case: so.Mapped[MigrationCase] = so.relationship(back_populates="supports")
 
@@ -200,7 +205,7 @@ class Contact(Audited, Versioned, Timestamps, db.Model):
     contacted_on: so.Mapped[date]
     channel: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
     staff: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
-    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="", info=personal("世帯との連絡の記録"))
 
     case: so.Mapped[MigrationCase] = so.relationship(back_populates="contacts")
 
@@ -225,7 +230,7 @@ class FollowUp(Audited, Versioned, Timestamps, db.Model):
     checked_on: so.Mapped[date | None]
     moved_out_on: so.Mapped[date | None]
     staff: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
-    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="", info=personal("定住確認の備考"))
 
     case: so.Mapped[MigrationCase] = so.relationship(back_populates="followups")
 

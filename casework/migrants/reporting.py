@@ -132,3 +132,17 @@ def describe(record_ids: sa.Select) -> sa.Select:
             .join(Person, Person.id == MigrationCase.person_id)
             .where(MigrationCase.id.in_(record_ids))
             .order_by(MigrationCase.moved_in_on, MigrationCase.id))
+
+
+def export_describe(record_ids: sa.Select) -> sa.Select:
+    """The drill-down export's columns of the migrant (the household's contact person)."""
+    return (sa.select(MigrationCase.id.label("record_id"), MigrationCase.ref.label("ref"),
+                      (Person.family_name + " " + Person.given_name).label("name"),
+                      (Person.family_name_kana + " " + Person.given_name_kana).label("furigana"))
+            .join(Person, Person.id == MigrationCase.person_id)
+            .where(MigrationCase.id.in_(record_ids)))
+
+
+def export_people(record_ids: sa.Select) -> sa.Select:
+    """Whose data an exported row carries: the person named in it (the title names no one)."""
+    return sa.select(MigrationCase.id, MigrationCase.person_id).where(MigrationCase.id.in_(record_ids))

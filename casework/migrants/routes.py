@@ -34,6 +34,7 @@ from casework.migrants.models import (
     MigrationCase,
     SupportItem,
 )
+from casework.paging import paginate
 from casework.people import services as people
 from casework.people.models import Person
 
@@ -100,7 +101,7 @@ def cases():
         "name": (Person.kana_key, MigrationCase.id),
         "household": (MigrationCase.household_size.desc(), MigrationCase.id),
     }[sort]
-    page = db.paginate(query.order_by(*order), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(query.order_by(*order))
     return render_template("migrants/cases.html", page=page, form=form)
 
 
@@ -110,7 +111,7 @@ def followups():
     form = FollowUpFilterForm(request.args)
     which = request.args.get("which") if request.args.get("which") in ("due", "month", "overdue") else "due"
     query = services.due_followups(current_user, which=which)
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(query)
     return render_template("migrants/followups.html", page=page, form=form, which=which)
 
 

@@ -237,6 +237,10 @@ class Partnership(Audited, Versioned, Timestamps, db.Model):
         return jp.fiscal_year_of(self.agreed_on) if self.agreed_on else None
 
 
+# The list's default order, newest first (see ix_startup_cases_newest).
+sa.Index("ix_partnerships_newest", Partnership.agreed_on.desc().nulls_last(), Partnership.id.desc())
+
+
 class PartnershipPartner(Audited, Timestamps, db.Model):
     """A local organization taking part in a partnership (地域内の連携先)."""
 

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from casework import jp
@@ -7,6 +7,7 @@ from casework.audit.trail import record_event
 from casework.auth.access import require
 from casework.extensions import db
 from casework.forms import choices, stale_version
+from casework.paging import paginate
 from casework.partnerships import bp
 from casework.partnerships.forms import (
     ActivityForm,
@@ -52,7 +53,7 @@ STALE = "他の人が先にこの記録を更新しました。最新の内容�
 
 
 def _paginate(query):
-    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return paginate(query)
 
 
 def _int_arg(name: str) -> int | None:
@@ -73,8 +74,9 @@ def _staff_choices(selected: int | None = None):
 
 
 def _fiscal_years() -> list[int]:
-    first, last = db.session.execute(sa.select(sa.func.min(Partnership.agreed_on),
-                                               sa.func.max(Partnership.agreed_on))).one()
+    # Two statements: SQLite reads a lone MIN or MAX from the index end, both together by a scan.
+    first = db.session.scalar(sa.select(sa.func.min(Partnership.agreed_on)))
+    last = db.session.scalar(sa.select(sa.func.max(Partnership.agreed_on)))
     newest = max(jp.fiscal_year_of(last) if last else 0, jp.fiscal_year_of(jp.today()))
     oldest = jp.fiscal_year_of(first) if first else newest
     return list(range(newest, oldest - 1, -1))

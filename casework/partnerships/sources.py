@@ -37,12 +37,23 @@ def _describe(ids: sa.Select) -> sa.Select:
     )
 
 
+def _export_describe(ids: sa.Select) -> sa.Select:
+    """An organization, not a person: its name, no furigana. No `people`: no personal data."""
+    return (
+        sa.select(Partnership.id.label("record_id"), Partnership.ref.label("ref"),
+                  Organization.name.label("name"), sa.literal("").label("furigana"))
+        .join(Organization, Partnership.organization_id == Organization.id)
+        .where(Partnership.id.in_(ids))
+    )
+
+
 PARTNERSHIPS_SOURCE = Source(
     name="partnerships",
     label="域外企業との連携",
     program="partnerships",
     rows=_rows,
     describe=_describe,
+    export_describe=_export_describe,
     record_endpoint="partnerships.partnership_detail",
     record_id_arg="partnership_id",
     subject_word="件",

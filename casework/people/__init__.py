@@ -12,5 +12,9 @@ def register(app) -> None:
 
     add_nav(app, _l("対象者"), "people.index", "people.read", order=10)
 
+    from casework import jp
+
+    app.jinja_env.filters["date_kanji"] = jp.format_date_kanji
+
 
 from casework.people import routes  # noqa: E402,F401

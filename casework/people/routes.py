@@ -1,11 +1,12 @@
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from casework.audit.trail import record_event
 from casework.auth.access import require
 from casework.extensions import db
 from casework.forms import stale_version
+from casework.paging import paginate
 from casework.people import bp, services
 from casework.people.forms import SORTS, MergeForm, PeopleSearchForm, PersonForm
 from casework.people.models import Person
@@ -34,14 +35,27 @@ def _visible_person(person_id: int) -> Person:
     return person
 
 
+ANONYMIZED_REFUSAL = ("#{id} は保存期間の経過により匿名化されています。匿名化された対象者は"
+                      "編集・統合できません。")
+
+
+def _refuse_if_anonymized(*people: Person):
+    """A redirect to the person's page with a Japanese message, or None when all may change."""
+    for person in people:
+        if person.anonymized:
+            flash(ANONYMIZED_REFUSAL.format(id=person.id), "error")
+            return redirect(url_for("people.show", person_id=person.id))
+    return None
+
+
 @bp.route("/")
 @require("people.read")
 def index():
     form = PeopleSearchForm(request.args)
     q = (form.q.data or "").strip()[:100]
     sort = form.sort.data if form.sort.data in SORTS else "kana"
-    query = services.visible_to(current_user, services.search(q)).order_by(None).order_by(*ORDERINGS[sort])
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    search = services.PersonSearch(q, current_user, ORDERINGS[sort])
+    page = paginate(search.people, count=search.ids)
     return render_template("people/index.html", form=form, page=page, q=q)
 
 
@@ -87,6 +101,8 @@ def new():
 @require("people.write")
 def edit(person_id: int):
     person = _visible_person(person_id)
+    if (refused := _refuse_if_anonymized(person)) is not None:
+        return refused
     form = PersonForm(obj=person)
     duplicates = []
     if form.validate_on_submit():
@@ -111,12 +127,16 @@ def edit(person_id: int):
 def merge(person_id: int):
     """Merge another person INTO this one: this person stays, the other is marked merged."""
     survivor = _visible_person(person_id)
+    if (refused := _refuse_if_anonymized(survivor)) is not None:
+        return refused
     form = MergeForm()
     if form.validate_on_submit():
         try:
             other = _visible_person(int(form.other_id.data))
         except ValueError:
             abort(404)
+        if (refused := _refuse_if_anonymized(other)) is not None:
+            return refused
         try:
             moved = services.merge(survivor, other)
         except ValueError as exc:
@@ -134,6 +154,8 @@ def merge(person_id: int):
         other = _visible_person(other_id)
         if other.id == survivor.id:
             abort(404)
+        if (refused := _refuse_if_anonymized(other)) is not None:
+            return refused
         form.other_id.data = other.id
         record_event("view", entity="people", entity_id=other.id, person_id=other.id)
         db.session.commit()
@@ -143,7 +165,7 @@ def merge(person_id: int):
                                               survivor.birth_date, survivor.phone, exclude_id=survivor.id)
     found = []
     if q:
-        found = db.session.scalars(services.visible_to(current_user, services.search(q))
+        found = db.session.scalars(services.PersonSearch(q, current_user).people(51)
                                    .where(Person.id != survivor.id).limit(50)).all()
     return render_template("people/merge_pick.html", survivor=survivor, candidates=candidates,
                            found=found, q=q)

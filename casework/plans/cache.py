@@ -5,7 +5,16 @@ Every flush that writes to a table a rollup reads (the tables of every registere
 select, and the plan's own indicators, targets, rules and observations) bumps the generation
 in the same transaction, so the write and the invalidation commit or roll back together. A
 reader that computed under an older snapshot stores its result with that older generation,
-which the next reader sees as stale: nothing shows a number older than the data."""
+which the next reader sees as stale: nothing shows a number older than the data.
+
+Each stored rollup carries a token (a fresh random id per store) inside its data, and each
+process remembers the last rollups it decoded by that token. A repeat view reads the generation
+and the token (a few bytes) and reuses the decoded rollup, instead of reading and decoding the
+whole JSON again. The token names the stored content itself, so this holds whatever happens to
+the generation (a rolled-back write, tables emptied and refilled, a database restored)."""
+
+import uuid
+from collections import OrderedDict
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -18,6 +27,9 @@ PLAN_TABLES = frozenset({
     "plan_indicators", "plan_targets", "plan_counting_rules", "plan_observations",
 })
 _STATE_ID = 1
+TOKEN = "token"  # the key of the stored data that names it
+_REMEMBERED = 16  # decoded rollups a process keeps (a few fiscal years, both dashboards' years)
+_decoded: OrderedDict[str, object] = OrderedDict()
 _watched: frozenset[str] | None = None
 _watched_for: tuple[str, ...] = ()
 
@@ -77,13 +89,45 @@ def load(session: so.Session, fiscal_year: int) -> tuple[int, dict | None]:
     return current, (data if cached_generation == current else None)
 
 
-def store(session: so.Session, fiscal_year: int, at_generation: int, data: dict) -> None:
+def lookup(session: so.Session, fiscal_years) -> dict[int, str]:
+    """{fiscal year: token of its cached rollup} for those of the years whose cached rollup is of
+    the current generation: the same check as load(), in one read, without the data."""
+    state = sa.select(RollupState.generation).where(RollupState.id == _STATE_ID).scalar_subquery()
+    rows = session.execute(
+        sa.select(RollupCache.fiscal_year, RollupCache.data[TOKEN].as_string())
+        .where(RollupCache.fiscal_year.in_(list(fiscal_years)),
+               RollupCache.generation == sa.func.coalesce(state, 0)))
+    return {int(fiscal_year): token for fiscal_year, token in rows if token}
+
+
+def store(session: so.Session, fiscal_year: int, at_generation: int, data: dict) -> str:
+    """Keep the data as the fiscal year's rollup computed at that generation; returns its token."""
+    token = uuid.uuid4().hex
+    data = {**data, TOKEN: token}
     connection = session.connection()
     table = RollupCache.__table__
     connection.execute(_upsert(
         table, {"fiscal_year": fiscal_year, "generation": at_generation, "data": data},
         ["fiscal_year"], {"generation": at_generation, "data": data},
         connection.dialect.name))
+    return token
+
+
+def remembered(token: str | None):
+    """The decoded rollup this process kept under the token, or None."""
+    if token is None or token not in _decoded:
+        return None
+    _decoded.move_to_end(token)
+    return _decoded[token]
+
+
+def remember(token: str | None, decoded) -> None:
+    if token is None:
+        return
+    _decoded[token] = decoded
+    _decoded.move_to_end(token)
+    while len(_decoded) > _REMEMBERED:
+        _decoded.popitem(last=False)
 
 
 def _touches_watched(session: so.Session) -> bool:

@@ -4,12 +4,16 @@ the confirmed (確定) figures with any drift. Every number comes from casework.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import current_app
+from flask import current_app, request, url_for
+from markupsafe import Markup
 
-from casework.plans.rollup import IndicatorRollup, RollupResult, months_elapsed
+from casework import jp
+from casework.plans.chart import monthly_chart
+from casework.plans.rollup import IndicatorRollup, RollupResult, month_keys, months_elapsed
 from casework.plans.rules import short_sentence
 from casework.plans.services import Drift
 
@@ -93,6 +97,7 @@ class Card:
     sentence: str
     confirmed_value: object = None
     drifts: list[Drift] = field(default_factory=list)
+    last_year_token: str | None = None  # the stored rollup last_year comes from
 
     @property
     def grade_badge(self) -> str:
@@ -125,5 +130,57 @@ def cards(result: RollupResult, last_year: RollupResult | None, visible, *, froz
                                      result.fiscal_year) if item.source else ""),
             confirmed_value=confirmed,
             drifts=(drifts or {}).get(item.code, []),
+            last_year_token=last_year.token if last_year is not None else None,
         ))
     return index, out
+
+
+_DRAWN_KEPT = 256  # eleven indicators × a few fiscal years × months, per process
+_drawn: OrderedDict[tuple, CardDrawing] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class CardDrawing:
+    """What a card shows that depends on the stored rollups alone: its chart and its links."""
+
+    chart: Markup
+    indicator_url: str
+    value_url: str | None  # the records behind this month's value
+    undated_url: str
+    last_year_url: str | None  # the records behind last year's value of the same month
+
+
+def card_drawing(card: Card, result: RollupResult, elapsed: int) -> CardDrawing:
+    """The card's chart and links. They depend only on the two stored rollups drawn, the months
+    elapsed and where the app is mounted, so they are drawn once for those and reused by the
+    next views: a write stores a new rollup (a new token) and the next view draws it anew."""
+    key = (result.token, card.last_year_token, elapsed, card.item.code, request.script_root)
+    if result.token is not None and key in _drawn:
+        _drawn.move_to_end(key)
+        return _drawn[key]
+    drawing = _draw(card, result, elapsed)
+    if result.token is not None:
+        _drawn[key] = drawing
+        while len(_drawn) > _DRAWN_KEPT:
+            _drawn.popitem(last=False)
+    return drawing
+
+
+def _draw(card: Card, result: RollupResult, elapsed: int) -> CardDrawing:
+    item, last, fy = card.item, card.last_year, result.fiscal_year
+    months, last_months = result.months, month_keys(fy - 1)
+    chart = monthly_chart(
+        item.values, last.values if last else None, item.target,
+        links=[url_for("plans.records", code=item.code, fy=fy, month=m) for m in months],
+        elapsed=elapsed, unit=item.unit,
+        title=f"{item.name}の月別推移（棒: {jp.fiscal_year_label(fy)}、灰色の線: 前年度、赤の破線: 目標）",
+        pace_start=last.values[-1] if last else None, pace_kind=item.window or "")
+    index = card.month_index
+    return CardDrawing(
+        chart=chart,
+        indicator_url=url_for("plans.indicator", code=item.code, fy=fy),
+        value_url=(url_for("plans.records", code=item.code, fy=fy, month=months[index])
+                   if index is not None else None),
+        undated_url=url_for("plans.records", code=item.code, fy=fy, month=months[-1], scope="undated"),
+        last_year_url=(url_for("plans.records", code=item.code, fy=fy - 1, month=last_months[index])
+                       if last and index is not None else None))

@@ -16,6 +16,8 @@ on or before M (an observation without a month counts from April)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -36,6 +38,8 @@ from casework.plans.models import (
 from casework.plans.sources import Source, get_source
 
 UNDATED = -1  # bucket of records without a date
+CACHE_FORMAT = 2  # of to_data(); a cached rollup of another format is computed again
+LATER_FIELDS = ("records",)  # of IndicatorRollup, stored outside its dict (to_data)
 BEFORE_FY = 0  # bucket of records counted before the fiscal year (cumulative windows)
 
 
@@ -77,6 +81,10 @@ class IndicatorRollup:
     program: str | None = None
     source_missing: bool = False
     not_countable: int = 0
+    # How many records are behind each month-end value (the value itself unless it adds weights):
+    # a drill-down's number of records, without counting them again. None: not known (a rollup
+    # cached before this was kept), the drill-down counts.
+    records: list | None = None
     # observed: the observation behind each month's value
     observation_ids: list = field(default_factory=list)
 
@@ -93,6 +101,9 @@ class RollupResult:
     fiscal_year: int
     months: list[str]
     indicators: list[IndicatorRollup]
+    # The stored rollup this result is (casework.plans.cache); None when computed uncached.
+    # What is derived from a result alone (a chart) can be kept under it.
+    token: str | None = None
 
     def get(self, code: str) -> IndicatorRollup | None:
         return next((i for i in self.indicators if i.code == code), None)
@@ -108,8 +119,12 @@ class RollupResult:
                 return [plain(v) for v in value]
             return value
 
-        return {"fiscal_year": self.fiscal_year, "months": self.months,
-                "indicators": [{k: plain(v) for k, v in asdict(i).items()} for i in self.indicators]}
+        # Fields added after the first cached format are kept beside "indicators", where a
+        # version of the app that does not know them reads past them.
+        later = {name: {i.code: plain(getattr(i, name)) for i in self.indicators} for name in LATER_FIELDS}
+        return {"format": CACHE_FORMAT, "fiscal_year": self.fiscal_year, "months": self.months,
+                "indicators": [{k: plain(v) for k, v in asdict(i).items() if k not in LATER_FIELDS}
+                               for i in self.indicators], **later}
 
     @classmethod
     def from_data(cls, data: dict) -> RollupResult:
@@ -122,8 +137,12 @@ class RollupResult:
                 return [back(v) for v in value]
             return value
 
+        def fields(i: dict) -> dict:
+            later = {name: data[name].get(i["code"]) for name in LATER_FIELDS if name in data}
+            return {k: back(v) for k, v in {**i, **later}.items()}
+
         return cls(data["fiscal_year"], list(data["months"]),
-                   [IndicatorRollup(**{k: back(v) for k, v in i.items()}) for i in data["indicators"]])
+                   [IndicatorRollup(**fields(i)) for i in data["indicators"]])
 
 
 # --- months -------------------------------------------------------------------------------
@@ -187,20 +206,23 @@ def _aggregate(spec: RuleSpec, source: Source, fiscal_year: int) -> sa.Select:
             per_subject = per_subject.where(rows.c.event_date.is_not(None))
         subjects = per_subject.subquery("s")
         bucket = _dated_bucket(subjects.c.first_date, fiscal_year, spec).label("bucket")
-        counted = (sa.select(bucket, sa.func.count().label("counted"), sa.literal(0).label("undated"))
+        counted = (sa.select(bucket, sa.func.count().label("counted"), sa.func.count().label("records"),
+                             sa.literal(0).label("undated"))
                    .where(_in_range(subjects.c.first_date, fiscal_year, spec))
                    .group_by(bucket))
     else:
         bucket = _dated_bucket(rows.c.event_date, fiscal_year, spec).label("bucket")
         measure = sa.func.sum(sa.func.coalesce(rows.c.weight, 0)) if spec.measure == "sum_weight" else sa.func.count()
-        counted = (sa.select(bucket, measure.label("counted"), sa.literal(0).label("undated"))
+        counted = (sa.select(bucket, measure.label("counted"), sa.func.count().label("records"),
+                             sa.literal(0).label("undated"))
                    .where(_in_range(rows.c.event_date, fiscal_year, spec))
                    .group_by(bucket))
     if _always_dated(source):
         return counted
     undated_rows = _rows(source, "u")
     undated = sa.select(sa.literal(UNDATED).label("bucket"), sa.literal(0).label("counted"),
-                        sa.func.count().label("undated")).where(undated_rows.c.event_date.is_(None))
+                        sa.literal(0).label("records"), sa.func.count().label("undated")
+                        ).where(undated_rows.c.event_date.is_(None))
     return sa.union_all(counted, undated)
 
 
@@ -212,26 +234,46 @@ def _always_dated(source: Source) -> bool:
     return isinstance(column, sa.Column) and not column.nullable
 
 
-def case_values(spec: RuleSpec, fiscal_year: int) -> tuple[list[int] | None, int]:
-    """(twelve month-end values, number of records not yet countable); (None, 0) when the
-    rule's source is not registered."""
+@dataclass
+class CaseCounts:
+    values: list[int]  # twelve month-end values
+    records: list[int]  # the number of records behind each
+    not_countable: int  # records without a date
+
+
+def case_counts(spec: RuleSpec, fiscal_year: int) -> CaseCounts | None:
+    """The month-end values of a case rule, from its one aggregate query; None when the rule's
+    source is not registered."""
     source = get_source(spec.source)
     if source is None:
-        return None, 0
-    per_month = [0] * 12
-    before, undated = 0, 0
-    for bucket, counted, undated_here in db.session.execute(_aggregate(spec, source, fiscal_year)):
+        return None
+    per_month, records_per_month = [0] * 12, [0] * 12
+    before, records_before, undated = 0, 0, 0
+    for bucket, counted, records, undated_here in db.session.execute(_aggregate(spec, source, fiscal_year)):
         undated += int(undated_here or 0)
         bucket = int(bucket)
         if bucket == BEFORE_FY:
             before += int(counted or 0)
+            records_before += int(records or 0)
         elif 1 <= bucket <= 12:
             per_month[_index_of_calendar_month(bucket)] += int(counted or 0)
-    values, running = [], before
-    for added in per_month:
-        running += added
-        values.append(running)
-    return values, undated
+            records_per_month[_index_of_calendar_month(bucket)] += int(records or 0)
+    return CaseCounts(_running(before, per_month), _running(records_before, records_per_month), undated)
+
+
+def _running(start: int, added: list[int]) -> list[int]:
+    out, total = [], start
+    for value in added:
+        total += value
+        out.append(total)
+    return out
+
+
+def case_values(spec: RuleSpec, fiscal_year: int) -> tuple[list[int] | None, int]:
+    """(twelve month-end values, number of records not yet countable); (None, 0) when the
+    rule's source is not registered."""
+    counts = case_counts(spec, fiscal_year)
+    return (None, 0) if counts is None else (counts.values, counts.not_countable)
 
 
 # --- observed indicators ------------------------------------------------------------------
@@ -302,9 +344,11 @@ def compute(fiscal_year: int) -> RollupResult:
                 item.rule_id, item.source, item.measure = rule.id, rule.source, rule.measure
                 item.window, item.window_start = rule.window, rule.window_start
                 item.program = source.program if source else None
-                values, item.not_countable = case_values(spec, fiscal_year)
-                item.source_missing = values is None
-                item.values = values if values is not None else [None] * 12
+                counts = case_counts(spec, fiscal_year)
+                item.source_missing = counts is None
+                item.values = counts.values if counts else [None] * 12
+                item.records = counts.records if counts else None
+                item.not_countable = counts.not_countable if counts else 0
         results.append(item)
     return RollupResult(fiscal_year, month_keys(fiscal_year), results)
 
@@ -312,14 +356,29 @@ def compute(fiscal_year: int) -> RollupResult:
 def rollup(fiscal_year: int, *, use_cache: bool = True) -> RollupResult:
     """Month-end values April–March of every indicator for the fiscal year. Cached per year;
     any write that could change it invalidates the cache in its own transaction. The cache is
-    written through the current session: the caller's commit keeps it."""
+    written through the current session: the caller's commit keeps it. A cached result is
+    shared by every request of the process that reads the same stored rollup: read it, never
+    change it."""
     if not use_cache:
         return compute(fiscal_year)
+    return rollups(fiscal_year)[0]
+
+
+def rollups(*fiscal_years: int) -> list[RollupResult]:
+    """rollup() of each fiscal year; one read finds those this process has already decoded."""
+    tokens = cache.lookup(db.session, fiscal_years)
+    return [cache.remembered(tokens.get(fy)) or _stored_or_computed(fy) for fy in fiscal_years]
+
+
+def _stored_or_computed(fiscal_year: int) -> RollupResult:
     at_generation, data = cache.load(db.session, fiscal_year)
-    if data is not None:
-        return RollupResult.from_data(data)
-    result = compute(fiscal_year)
-    cache.store(db.session, fiscal_year, at_generation, result.to_data())
+    if data is not None and data.get("format") == CACHE_FORMAT and cache.TOKEN in data:
+        result = RollupResult.from_data(data)
+        result.token = data[cache.TOKEN]
+    else:
+        result = compute(fiscal_year)
+        result.token = cache.store(db.session, fiscal_year, at_generation, result.to_data())
+    cache.remember(result.token, result)
     return result
 
 
@@ -363,70 +422,165 @@ class Drilldown:
     _sum: bool = False
 
 
-def _record_ids(spec: RuleSpec, source: Source, fiscal_year: int, index: int, scope: str) -> sa.Select:
-    """A select of the record ids behind the value (scope "to_date"), behind the month's
-    increase (scope "month"), or of the records without a date (scope "undated")."""
-    rows = _rows(source, "q")
-    if scope == "undated":
-        return sa.select(rows.c.record_id).where(rows.c.event_date.is_(None))
+def _drill_range(spec: RuleSpec, fiscal_year: int, index: int, scope: str) -> tuple[date | None, date]:
+    """(lower, upper) dates of the records behind the value as of month `index` (scope
+    "to_date") or behind that month's increase (scope "month"); lower None: no lower bound."""
     fy_start, _fy_end = jp.fiscal_year_bounds(fiscal_year)
-    upper = month_end_of(fiscal_year, index)
     lower = fy_start if spec.window == "annual" else spec.window_start
     if scope == "month":
         first_of_month = jp.fiscal_year_months(fiscal_year)[index]
         lower = max(lower, first_of_month) if lower else first_of_month
-    if spec.measure != "distinct_subjects":
-        condition = rows.c.event_date <= upper
-        if lower is not None:
-            condition = sa.and_(condition, rows.c.event_date >= lower)
-        return sa.select(rows.c.record_id).where(condition)
-    # Distinct subjects: the record that places each subject (its earliest date; the lowest
-    # record id among records of that date).
-    per_subject = sa.select(rows.c.subject_key, sa.func.min(rows.c.event_date).label("first_date")
-                            ).where(rows.c.event_date.is_not(None)).group_by(rows.c.subject_key)
+    return lower, month_end_of(fiscal_year, index)
+
+
+def _places_its_subject(rows, source: Source, spec: RuleSpec, fiscal_year: int):
+    """The record places its subject: no other record of the same subject comes before it (an
+    earlier date, or the same date and a lower record id), within the fiscal year for an annual
+    window, over all time for a cumulative one. This is _aggregate's MIN(event_date) per subject
+    as a correlated NOT EXISTS: one seek on the subject's index per record listed, where a
+    GROUP BY would aggregate every subject of the year for each page."""
+    other = _rows(source, "o")
+    comes_before = sa.or_(other.c.event_date < rows.c.event_date,
+                          sa.and_(other.c.event_date == rows.c.event_date,
+                                  other.c.record_id < rows.c.record_id))
+    conditions = [other.c.subject_key == rows.c.subject_key, comes_before]
     if spec.window == "annual":
-        per_subject = per_subject.where(rows.c.event_date >= fy_start, rows.c.event_date <= jp.fiscal_year_bounds(fiscal_year)[1])
-    having = [sa.func.min(rows.c.event_date) <= upper]
+        conditions.append(other.c.event_date >= jp.fiscal_year_bounds(fiscal_year)[0])
+    return ~sa.exists().where(*conditions)
+
+
+def records_behind(spec: RuleSpec, source: Source, fiscal_year: int, index: int, scope: str):
+    """(the source's rows, the condition selecting the records behind the value as of month
+    `index` (scope "to_date"), behind that month's increase ("month"), or the records without a
+    date ("undated")). Distinct subjects: the one record that places each subject."""
+    rows = _rows(source, "q")
+    if scope == "undated":
+        return rows, rows.c.event_date.is_(None)
+    lower, upper = _drill_range(spec, fiscal_year, index, scope)
+    condition = rows.c.event_date <= upper
     if lower is not None:
-        having.append(sa.func.min(rows.c.event_date) >= lower)
-    if spec.window == "cumulative" and spec.window_start is not None:
-        having.append(sa.func.min(rows.c.event_date) >= spec.window_start)
-    placed = per_subject.having(sa.and_(*having)).subquery("p")
-    again = _rows(source, "q2")
-    return (sa.select(sa.func.min(again.c.record_id).label("record_id"))
-            .join(placed, sa.and_(again.c.subject_key == placed.c.subject_key,
-                                  again.c.event_date == placed.c.first_date))
-            .group_by(again.c.subject_key))
+        condition = sa.and_(rows.c.event_date >= lower, condition)
+    if spec.measure == "distinct_subjects":
+        condition = sa.and_(condition, _places_its_subject(rows, source, spec, fiscal_year))
+    return rows, condition
+
+
+def drill_page(spec: RuleSpec, source: Source, fiscal_year: int, index: int, scope: str,
+               *, limit: int, offset: int = 0) -> sa.Select:
+    """One page of the records behind a number, in the order shown: (date, record id)."""
+    return _drill_listing(spec, source, fiscal_year, index, scope).limit(limit).offset(offset)
+
+
+@functools.lru_cache(maxsize=512)
+def _drill_listing(spec: RuleSpec, source: Source, fiscal_year: int, index: int, scope: str) -> sa.Select:
+    """Built once per number: building the statement costs more than running it for a page."""
+    rows, condition = records_behind(spec, source, fiscal_year, index, scope)
+    return (sa.select(rows.c.record_id, rows.c.event_date, rows.c.weight).where(condition)
+            .order_by(rows.c.event_date, rows.c.record_id))
+
+
+def _count_behind(spec: RuleSpec, source: Source, fiscal_year: int, index: int, scope: str) -> tuple[int, int]:
+    """(number of records, sum of their weights) behind a number, counted."""
+    rows, condition = records_behind(spec, source, fiscal_year, index, scope)
+    total, weights = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(rows.c.weight), 0)).where(condition)).one()
+    return int(total), int(weights)
+
+
+def records_in_rollup(item: IndicatorRollup, spec: RuleSpec, index: int, scope: str) -> int | None:
+    """How many records are behind the number, read from the rollup: the number itself where it
+    IS the count of its records (counting records; distinct subjects, one placing record each),
+    the rollup's record counts where it adds weights (household sizes). None where it has to be
+    counted: the April increase of a cumulative window starts from what came before the year."""
+    if scope == "undated":
+        return item.not_countable
+    records = item.values if spec.measure != "sum_weight" else item.records
+    if records is None or any(v is None for v in records):
+        return None
+    if scope == "to_date":
+        return int(records[index])
+    if index > 0:
+        return int(records[index] - records[index - 1])
+    return int(records[0]) if spec.window == "annual" else None
+
+
+def _weights_in_rollup(item: IndicatorRollup, spec: RuleSpec, index: int, scope: str) -> int | None:
+    """What the records behind a sum_weight number add up to: the number itself (the weights of
+    the records without a date are not in the rollup: None, counted)."""
+    if scope == "undated" or any(v is None for v in item.values):
+        return None
+    if scope == "to_date":
+        return int(item.values[index])
+    if index > 0:
+        return int(item.values[index] - item.values[index - 1])
+    return int(item.values[0]) if spec.window == "annual" else None
 
 
 def drilldown(spec: RuleSpec, fiscal_year: int, month: str | None, *, scope: str = "to_date",
-              page: int = 1, per_page: int = 50) -> Drilldown:
-    """The exact records behind a case indicator's number, from the same filters as rollup()."""
+              page: int = 1, per_page: int = 50, counted: IndicatorRollup | None = None) -> Drilldown:
+    """The exact records behind a case indicator's number, from the same filters as rollup(),
+    one page of them. `counted`: the indicator's rollup under the same rule, whose values give
+    the number of records without counting them again (see records_in_rollup)."""
     source = get_source(spec.source)
     if source is None:
         return Drilldown(None, 0, 0, [], 1, per_page)
     index = month_index(fiscal_year, month) if month else 11
-    ids = _record_ids(spec, source, fiscal_year, index, scope).subquery("ids")
-    rows = _rows(source, "w")
-    totals = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(rows.c.weight), 0))
-        .select_from(rows).where(rows.c.record_id.in_(sa.select(ids.c[0])))
-    ).one()
-    total, weight_total = int(totals[0]), int(totals[1])
-    page = max(1, page)
-    described = source.describe(sa.select(ids.c[0])).subquery("d")
-    cols = list(described.c)
-    listing = db.session.execute(
-        sa.select(cols[0], cols[1], cols[2], cols[3], rows.c.event_date, rows.c.weight)
-        .join(rows, rows.c.record_id == cols[0])
-        .order_by(rows.c.event_date, cols[0])
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    result = Drilldown(source, total, weight_total,
-                       [DrillRow(int(r[0]), r[1] or "", r[2] or "", r[3] or "", r[4], int(r[5] or 0))
-                        for r in listing], page, per_page)
+    known = records_in_rollup(counted, spec, index, scope) if counted is not None else None
+    weights = known
+    if spec.measure == "sum_weight" and counted is not None:
+        weights = _weights_in_rollup(counted, spec, index, scope)
+    if known is None or weights is None:
+        total, weight_total = _count_behind(spec, source, fiscal_year, index, scope)
+    else:
+        total, weight_total = known, weights
+    result = Drilldown(source, total, weight_total, [], 1, per_page)
     result._sum = spec.measure == "sum_weight"
+    result.page = min(max(1, page), result.pages)
+    listed = db.session.execute(drill_page(spec, source, fiscal_year, index, scope, limit=per_page,
+                                           offset=(result.page - 1) * per_page)).all()
+    result.rows = _described(source, listed)
     return result
+
+
+def drilldown_chunks(spec: RuleSpec, fiscal_year: int, month: str | None, *, scope: str = "to_date",
+                     chunk: int = 1000) -> Iterator[list[DrillRow]]:
+    """Every record behind a number (all of drilldown()'s pages, in their order), described,
+    `chunk` at a time: read through one streamed query (a server-side cursor on PostgreSQL), so
+    an export of a year's records holds one chunk in memory, not the year."""
+    source = get_source(spec.source)
+    if source is None:
+        return
+    index = month_index(fiscal_year, month) if month else 11
+    listing = _drill_listing(spec, source, fiscal_year, index, scope)
+    result = db.session.execute(listing, execution_options={"yield_per": chunk})
+    try:
+        for part in result.partitions():
+            yield _described(source, part)
+    finally:
+        result.close()
+
+
+@functools.lru_cache(maxsize=32)
+def _description(source: Source) -> sa.Select:
+    """The source's description of the records whose ids are given as the parameter "ids"."""
+    rows = _rows(source, "p")
+    ids = sa.bindparam("ids", expanding=True)
+    return source.describe(sa.select(rows.c.record_id).where(rows.c.record_id.in_(ids)))
+
+
+def _described(source: Source, listed) -> list[DrillRow]:
+    """The listed records with what the source says of them (title, person, status), in order."""
+    if not listed:
+        return []
+    ids = [int(r.record_id) for r in listed]
+    described = {int(r[0]): r for r in db.session.execute(_description(source), {"ids": ids})}
+    out = []
+    for record_id, event_date, weight in listed:
+        about = described.get(int(record_id))
+        title, person, status = (about[1], about[2], about[3]) if about is not None else ("", "", "")
+        out.append(DrillRow(int(record_id), title or "", person or "", status or "", event_date,
+                            int(weight or 0)))
+    return out
 
 
 def observations_behind(indicator_id: int, fiscal_year: int) -> list[Observation]:
@@ -455,7 +609,9 @@ def months_elapsed(fiscal_year: int, today: date | None = None) -> int:
 
 
 __all__ = [
-    "Drilldown", "IndicatorRollup", "RollupResult", "RuleSpec", "case_values", "compute",
-    "drilldown", "month_end_of", "month_index", "month_keys", "months_elapsed",
-    "observations_behind", "observed_values", "plan_years", "rollup", "year_end_value",
+    "CaseCounts", "Drilldown", "IndicatorRollup", "RollupResult", "RuleSpec", "case_counts", "case_values",
+    "compute",
+    "drill_page", "drilldown", "drilldown_chunks", "month_end_of", "month_index", "month_keys", "months_elapsed",
+    "observations_behind", "observed_values", "plan_years", "records_behind", "records_in_rollup",
+    "rollup", "rollups", "year_end_value",
 ]

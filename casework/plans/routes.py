@@ -5,16 +5,17 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from casework import jp
+from casework.audit.exports import record_export
 from casework.audit.trail import record_event
-from casework.auth.access import require
+from casework.auth.access import ask_password_again, recently_authenticated, require
 from casework.extensions import db
 from casework.forms import choices, stale_version
 from casework.imports.columns import decimal_value
 from casework.imports.framework import OUTCOME_LABELS, run_import
 from casework.imports.services import keep_upload, pending_upload
-from casework.plans import bp
+from casework.plans import bp, export
 from casework.plans.chart import monthly_chart
-from casework.plans.dashboard import cards
+from casework.plans.dashboard import card_drawing, cards
 from casework.plans.forms import (
     ConfirmForm,
     FreezeForm,
@@ -41,6 +42,7 @@ from casework.plans.rollup import (
     observations_behind,
     plan_years,
     rollup,
+    rollups,
     year_end_value,
 )
 from casework.plans.rules import can_see_indicator, rule_sentence
@@ -54,7 +56,15 @@ from casework.plans.services import (
     save_rule,
     save_target,
 )
-from casework.plans.sources import sources
+from casework.plans.sources import get_source, sources
+from casework.web import (
+    CP932,
+    NotEncodable,
+    csv_response,
+    file_response,
+    not_encodable_page,
+    requested_csv_encoding,
+)
 
 VIEW = ("dashboard.all", "dashboard.own")
 
@@ -101,26 +111,18 @@ def _months(fy: int) -> list[str]:
 @require(*VIEW)
 def dashboard():
     fy = _fiscal_year()
-    result = rollup(fy)
-    last_year = rollup(fy - 1)
+    result, last_year = rollups(fy, fy - 1)
     frozen = frozen_year(fy)
     drifts = drift(frozen, result) if frozen else {}
     index, rows = cards(result, last_year, _visible, frozen=frozen, drifts=drifts)
     elapsed = months_elapsed(fy)
-    charts = {
-        card.item.code: monthly_chart(
-            card.item.values, card.last_year.values if card.last_year else None, card.item.target,
-            links=_drill_links(card.item, fy), elapsed=elapsed, unit=card.item.unit,
-            title=f"{card.item.name}の月別推移（棒: {jp.fiscal_year_label(fy)}、灰色の線: 前年度、赤の破線: 目標）",
-            pace_start=card.last_year.values[-1] if card.last_year else None,
-            pace_kind=card.item.window or "")
-        for card in rows
-    }
-    db.session.commit()  # keeps a freshly computed rollup in the cache
-    return render_template("plans/dashboard.html", fy=fy, years=_year_choices(fy), rows=rows,
-                           index=index, months=result.months, last_months=_months(fy - 1),
-                           charts=charts, frozen=frozen,
+    drawings = {card.item.code: card_drawing(card, result, elapsed) for card in rows}
+    page = render_template("plans/dashboard.html", fy=fy, years=_year_choices(fy), rows=rows,
+                           index=index, months=result.months,
+                           drawings=drawings, frozen=frozen,
                            drifts=drifts, elapsed=elapsed)
+    db.session.commit()  # keeps a freshly computed rollup; after rendering, which it would expire
+    return page
 
 
 @bp.route("/plan")
@@ -172,11 +174,14 @@ def _increases(item, last) -> list:
     return out
 
 
-@bp.route("/indicators/<code>/records")
-@require(*VIEW)
-def records(code: str):
+def _drilled(code: str):
+    """(fiscal year, rollup, indicator's rollup, month, month index, scope) of a drill-down URL;
+    404 when the indicator is missing or not the user's, or the month or scope unknown."""
     fy = _fiscal_year()
-    ind, item, result = _indicator_or_404(code, fy)
+    result = rollup(fy)
+    item = result.get(code)
+    if item is None or not _visible(item):
+        abort(404)
     month = request.args.get("month") or result.months[-1]
     try:
         index = month_index(fy, month)
@@ -185,36 +190,112 @@ def records(code: str):
     scope = request.args.get("scope", "to_date")
     if scope not in ("to_date", "month", "undated"):
         abort(404)
+    return fy, result, item, month, index, scope
+
+
+@bp.route("/indicators/<code>/records")
+@require(*VIEW)
+def records(code: str):
+    fy, result, item, month, index, scope = _drilled(code)
     page = request.args.get("page", 1, type=int)
     value = item.values[index]
-    if ind.observed:
+    if item.observed:
+        ind = db.session.get(Indicator, item.id) or abort(404)
         observations = observations_behind(ind.id, fy)
         used = item.observation_ids[index]
         db.session.commit()
         return render_template("plans/observed_records.html", fy=fy, ind=ind, item=item, month=month,
                                value=value, observations=observations, used=used)
-    rule = db.session.get(CountingRule, item.rule_id) if item.rule_id else None
-    if rule is None:
+    if item.rule_id is None or item.source is None:
         abort(404)
-    spec = RuleSpec.of(rule)
+    # The rule the rollup counted with: the number and its records come from the same rule.
+    spec = RuleSpec(item.source, item.measure, item.window, item.window_start)
     per_page = current_app.config["PAGE_SIZE"]
-    listing = drilldown(spec, fy, month, scope=scope, page=page, per_page=per_page)
-    record_event("view", entity="plan_drilldown", entity_id=ind.code,
-                 detail=f"{ind.code} fy={fy} month={month} scope={scope} page={page} ({listing.total}件)")
+    listing = drilldown(spec, fy, month, scope=scope, page=page, per_page=per_page, counted=item)
+    html = render_template(
+        "plans/records.html", fy=fy, ind=item, item=item, month=month, index=index, scope=scope,
+        value=value, listing=listing, links=_record_links(listing),
+        sentence=rule_sentence(spec.source, spec.measure, spec.window, spec.window_start, fy),
+        measure=spec.measure,
+        personal=listing.source is not None and export.holds_personal_data(listing.source))
+    _end_reading()
+    record_event("view", entity="plan_drilldown", entity_id=item.code,
+                 detail=f"{item.code} fy={fy} month={month} scope={scope} page={listing.page} ({listing.total}件)")
     db.session.commit()
-    source = listing.source
-    links = {}
-    if source is not None:
-        for row in listing.rows:
-            try:
-                links[row.record_id] = url_for(source.record_endpoint, **{source.record_id_arg: row.record_id})
-            except Exception:  # noqa: BLE001 — a program page not built yet: no link
-                links[row.record_id] = None
-    return render_template(
-        "plans/records.html", fy=fy, ind=ind, item=item, month=month, index=index, scope=scope,
-        value=value, listing=listing, links=links,
-        sentence=rule_sentence(rule.source, rule.measure, rule.window, rule.window_start, fy),
-        measure=rule.measure)
+    return html
+
+
+@bp.route("/indicators/<code>/records.csv")
+@require(*VIEW)
+def records_csv(code: str):
+    return _export_records(code, "csv")
+
+
+@bp.route("/indicators/<code>/records.xlsx")
+@require(*VIEW)
+def records_xlsx(code: str):
+    return _export_records(code, "xlsx")
+
+
+def _export_records(code: str, kind: str):
+    """Every record the drill-down lists, as a file. Personal data: the password entered within
+    REAUTH_MINUTES, and the audit log keeps the export with the people in it."""
+    fy, _result, item, month, _index, scope = _drilled(code)
+    source = get_source(item.source) if item.source and item.rule_id is not None else None
+    if item.observed or source is None:
+        abort(404)
+    if export.holds_personal_data(source) and not recently_authenticated():
+        return ask_password_again()
+    encoding = requested_csv_encoding() if kind == "csv" else None
+    spec = RuleSpec(item.source, item.measure, item.window, item.window_start)
+    try:
+        written = export.write_file(kind, f"{code} 元になった記録", source, spec, fy, month, scope, encoding)
+    except NotEncodable as error:
+        db.session.rollback()
+        return not_encodable_page(error)
+    _end_reading()
+    label = "xlsx" if kind == "xlsx" else ("CSV Shift_JIS" if encoding == CP932 else "CSV")
+    record_export(entity="plan_drilldown", entity_id=code, person_ids=written.people,
+                  detail=f"{label} {code} fy={fy} month={month} scope={scope}"
+                         f" ({written.count}件, {len(written.people)}人)")
+    db.session.commit()
+    name = export.filename(code, fy, month, scope, "xlsx" if kind == "xlsx" else "csv")
+    if kind == "xlsx":
+        return file_response(written.file, name, export.XLSX)
+    return csv_response(written.file, name, encoding)
+
+
+def _end_reading() -> None:
+    """End the request's read-only transaction, keeping what it loaded (the user among it), so
+    that the view's audit entry is written in a transaction of its own that begins with the
+    insert. On SQLite that write then waits its turn for the one write lock and holds it for the
+    insert alone; a read transaction asking for the lock instead fails at once when another
+    worker holds it, and the whole request runs again holding the lock."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+_ANY_ID = 8642097531  # stands for a record id in a link built once
+
+
+def _record_links(listing) -> dict[int, str | None]:
+    """{record id: link to its page}. One link is built and the others are made by putting each
+    id in its place: building fifty links one by one costs more than the page's query."""
+    source, ids = listing.source, [row.record_id for row in listing.rows]
+    if source is None or not ids:
+        return {}
+    try:
+        sample = url_for(source.record_endpoint, **{source.record_id_arg: _ANY_ID})
+    except Exception:  # noqa: BLE001 — a program page not built yet: no link
+        return dict.fromkeys(ids)
+    head, found, tail = sample.partition(str(_ANY_ID))
+    if not found or str(_ANY_ID) in tail:
+        return {i: url_for(source.record_endpoint, **{source.record_id_arg: i}) for i in ids}
+    return {i: f"{head}{i}{tail}" for i in ids}
 
 
 @bp.route("/indicators/<code>/rule", methods=["GET", "POST"])

@@ -33,6 +33,13 @@ class Source:
     date_word: str = ""
     # What sum_weight adds up, in words (「世帯の人数」). Optional; added after the first sources.
     weight_word: str = "人数"
+    # For the drill-down's exports (casework.plans.export), given a select of record ids:
+    # `export_describe` a select of (record_id, ref, name, furigana) and `people` a select of
+    # (record_id, person_id), one row for each person whose data the exported row carries (the
+    # audit log answers "whose data was in this export" from it). A source without `people`
+    # holds no personal data: its export needs no fresh password.
+    export_describe: Callable[[sa.Select], sa.Select] | None = None
+    people: Callable[[sa.Select], sa.Select] | None = None
 
 
 _SOURCES: dict[str, Source] = {}

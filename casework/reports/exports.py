@@ -1,36 +1,27 @@
-"""The rollup and the yearly review sheet as CSV (UTF-8 with BOM, for Excel) and .xlsx. The
+"""The rollup and the yearly review sheet as CSV (UTF-8 with BOM for Excel, or CP932) and .xlsx. The
 numbers come from casework.plans.rollup; this module only lays them out."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from casework import jp
-from casework.plans.output import plain
 from casework.plans.rollup import RollupResult, months_elapsed, rollup
 from casework.plans.services import frozen_year
-from casework.web import neutralise_cell
+from casework.web import UTF8, csv_bytes, neutralise_cell
 
 
 def neutralise(text: str) -> str:
     """A text cell Excel would run as a formula is prefixed with an apostrophe (numbers are
     written as numbers and left alone)."""
     return neutralise_cell(text)
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int | Decimal):
-        return plain(value)
-    return neutralise(str(value))
 
 
 def _places(value) -> int:
@@ -70,13 +61,9 @@ def rollup_table(result: RollupResult, visible=lambda item: True) -> tuple[list[
     return header, rows
 
 
-def to_csv(header: list[str], rows: list[list]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([neutralise(h) for h in header])
-    for row in rows:
-        writer.writerow([_cell_text(v) for v in row])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+def to_csv(header: list[str], rows: list[list], encoding: str = UTF8) -> bytes:
+    """Through the one CSV writer: UTF-8 with BOM, or CP932 (raises casework.web.NotEncodable)."""
+    return csv_bytes([header, *rows], encoding)
 
 
 def to_xlsx(title: str, header: list[str], rows: list[list], *, note: str = "") -> bytes:
@@ -105,6 +92,42 @@ def to_xlsx(title: str, header: list[str], rows: list[list], *, note: str = "") 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _plain_xlsx_value(value):
+    """A cell value without a style of its own: tens of thousands of styled cells take minutes.
+    Text is neutralised, so none is read as a formula."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, Decimal):
+        return float(value) if _places(value) else int(value)
+    return neutralise(str(value))
+
+
+def write_xlsx(title: str, header: list[str], rows, out, *, widths: dict[int, int] | None = None) -> int:
+    """to_xlsx() for lists too long to hold (the records behind a number): openpyxl's write-only
+    mode streams each row to the file as it comes, the same header style and cell values
+    (numbers as numbers, text neutralised; no thousands separators: record numbers are ids). `widths`: {column number: width}. Returns the
+    number of rows after the header."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    for col, width in (widths or {}).items():
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.freeze_panes = "A2"
+    fill = PatternFill("solid", fgColor="ECEBE6")
+    heads = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=neutralise(name))
+        cell.font, cell.fill = Font(bold=True), fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        heads.append(cell)
+    sheet.append(heads)
+    count = 0
+    for row in rows:
+        sheet.append([_plain_xlsx_value(value) for value in row])
+        count += 1
+    book.save(out)
+    return count
 
 
 # --- the yearly review sheet (数値目標 with actuals) -----------------------------------------

@@ -10,6 +10,13 @@ from casework.plans.rules import can_see_indicator
 from casework.reports import bp
 from casework.reports.exports import review as review_rows
 from casework.reports.exports import review_table, rollup_table, to_csv, to_xlsx
+from casework.web import (
+    CP932,
+    NotEncodable,
+    csv_response,
+    not_encodable_page,
+    requested_csv_encoding,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,10 +56,16 @@ def index():
 @require("reports.export")
 def rollup_csv():
     fy = _fiscal_year()
+    encoding = requested_csv_encoding()
     header, rows = rollup_table(rollup(fy), _visible)
-    record_event("export", entity="rollup", detail=f"CSV fy={fy} ({len(rows)}指標)")
+    try:
+        data = to_csv(header, rows, encoding)
+    except NotEncodable as error:
+        return not_encodable_page(error)
+    kind = "CSV Shift_JIS" if encoding == CP932 else "CSV"
+    record_event("export", entity="rollup", detail=f"{kind} fy={fy} ({len(rows)}指標)")
     db.session.commit()
-    return _download(to_csv(header, rows), f"rollup_{fy}.csv", "text/csv; charset=utf-8")
+    return csv_response(data, f"rollup_{fy}.csv", encoding)
 
 
 @bp.route("/rollup.xlsx")

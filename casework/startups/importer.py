@@ -1,15 +1,20 @@
 """Import kind `startup` (interfaces.md): one row per startup case, people matched by
-folded furigana and birth date, `ref` makes a re-import update instead of duplicate."""
+folded furigana and birth date, `ref` makes a re-import update instead of duplicate.
+
+Loaded by the batched loader (casework.imports.batch): startup files are the large ones (a
+city's whole history, bench/imports.py), so each chunk of rows is looked up in a few queries
+(cases by ref, people by furigana and birth date, earliest logged consultations) and written
+in a few executemany statements."""
 
 import sqlalchemy as sa
 
 from casework import jp
 from casework.extensions import db
+from casework.imports.batch import Chunk
 from casework.imports.columns import Column, choice, date_value, kana, text
 from casework.imports.framework import CREATED, UNCHANGED, UPDATED, ImportKind, Row, RowError
 from casework.people import services as people
-from casework.startups.models import STATUS_LABELS, StartupCase
-from casework.startups.services import earliest_consultation
+from casework.startups.models import STATUS_LABELS, Consultation, StartupCase
 
 STATUS_SPELLINGS = {code: code for code in STATUS_LABELS} | {
     label: code for code, label in STATUS_LABELS.items()}
@@ -35,7 +40,17 @@ class StartupImport(ImportKind):
         Column("note", False, text(2000), "備考"),
     )
 
-    def load_row(self, row: Row) -> tuple[str, str]:
+    chunk_size = 2000
+
+    def prepare_chunk(self, chunk: Chunk) -> None:
+        cases = chunk.by_ref(StartupCase, (row.values["ref"] for row in chunk.rows))
+        chunk.people.load(((row.values["family_name_kana"], row.values["given_name_kana"],
+                           row.values.get("birth_date")) for row in chunk.rows),
+                          ids=(case.person_id for case in cases.values()))
+        chunk.found["cases"] = cases
+        chunk.found["earliest"] = _earliest_consultations([case.id for case in cases.values()])
+
+    def stage_row(self, row: Row, chunk: Chunk) -> tuple[str, str]:
         v = row.values
         first = v["first_consulted_on"]
         issued = v.get("certificate_issued_on")
@@ -45,39 +60,41 @@ class StartupImport(ImportKind):
             family_name=v["family_name"], given_name=v["given_name"],
             family_name_kana=v["family_name_kana"], given_name_kana=v["given_name_kana"],
             birth_date=v.get("birth_date"), phone=v.get("phone") or "")
-        case = db.session.scalar(sa.select(StartupCase).where(StartupCase.ref == v["ref"]))
+        case = chunk.found["cases"].get(v["ref"])
         if case is None:
-            person, person_created = people.find_or_create(fields)
+            person, person_created, person_changed = chunk.people.find_or_create(fields)
         else:
             # A known ref keeps its person, unless the row now names someone else already known.
-            person = people.same_person(fields.family_name_kana, fields.given_name_kana,
-                                        fields.birth_date) or case.person
+            person = chunk.people.same_person(fields.family_name_kana, fields.given_name_kana,
+                                              fields.birth_date) or chunk.people.get(case.person_id)
             person_created = False
-            people.update_person(person, people.keep_spelling(person, fields), keep_empty=True)
-        person_changed = person_created or db.session.is_modified(person)
+            person_changed = chunk.people.update(person, fields)
 
-        values = {"person_id": person.id, "first_consulted_on": first,
+        values = {"person_id": person.as_foreign_key, "first_consulted_on": first,
                   "certificate_issued_on": issued, "founded_on": v.get("founded_on")}
         if "note" in v:
             values["note"] = v["note"]
         if v.get("status"):
             values["status"] = v["status"]
         if case is None:
-            case = StartupCase(ref=v["ref"], person=person, status=values.pop("status", "consulting"),
-                               **values)
-            db.session.add(case)
+            case = chunk.create(StartupCase, ref=v["ref"], status=values.pop("status", "consulting"), **values)
             outcome = CREATED
         else:
             # With logged consultations, the earliest one is the first consultation date.
-            earliest = earliest_consultation(case)
+            earliest = chunk.found["earliest"].get(case.id)
             if earliest is not None:
                 values["first_consulted_on"] = earliest
-            changed = False
-            for name, value in values.items():
-                if getattr(case, name) != value:
-                    setattr(case, name, value)
-                    changed = True
+            changed = chunk.update(case, values)
             outcome = UPDATED if changed or person_changed else UNCHANGED
         who = "（新しい対象者）" if person_created else ""
         status = STATUS_LABELS[case.status]
         return outcome, f"{v['ref']} {person.full_name}{who} 初回相談 {jp.format_date_ja(first)} {status}"
+
+
+def _earliest_consultations(case_ids: list[int]) -> dict:
+    """startups.services.earliest_consultation for many cases at once: case id → date."""
+    if not case_ids:
+        return {}
+    query = (sa.select(Consultation.case_id, sa.func.min(Consultation.held_on))
+             .where(Consultation.case_id.in_(case_ids)).group_by(Consultation.case_id))
+    return dict(db.session.execute(query).all())

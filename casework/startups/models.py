@@ -98,6 +98,14 @@ class StartupCase(Audited, Versioned, Timestamps, db.Model):
         return self.business_idea.splitlines()[0][:60] if self.business_idea.strip() else "創業相談"
 
 
+# The case list's default order, newest first. PostgreSQL reads DESC NULLS LAST only from an
+# index declared so (migration 0010 writes plain DESC on SQLite, whose DESC puts NULLs last).
+# status and person_id make it a covering index of the rollup too, which PostgreSQL's planner
+# may pick for it instead of ix_startup_cases_rollup.
+sa.Index("ix_startup_cases_newest", StartupCase.first_consulted_on.desc().nulls_last(), StartupCase.id.desc(),
+         StartupCase.status, StartupCase.person_id)
+
+
 class Consultation(Audited, Versioned, Timestamps, db.Model):
     """One consultation session (相談記録) of a startup case."""
 

@@ -47,6 +47,19 @@ def _describe(record_ids: sa.Select) -> sa.Select:
             .order_by(StartupCase.first_consulted_on, StartupCase.id))
 
 
+def _export_describe(record_ids: sa.Select) -> sa.Select:
+    return (sa.select(StartupCase.id.label("record_id"), StartupCase.ref.label("ref"),
+                      (Person.family_name + " " + Person.given_name).label("name"),
+                      (Person.family_name_kana + " " + Person.given_name_kana).label("furigana"))
+            .join(Person, Person.id == StartupCase.person_id)
+            .where(StartupCase.id.in_(record_ids)))
+
+
+def _people(record_ids: sa.Select) -> sa.Select:
+    return sa.select(StartupCase.id, StartupCase.person_id).where(StartupCase.id.in_(record_ids))
+
+
 SOURCE = Source(name="startup_cases", label="創業相談", program="startups", rows=_rows,
                 describe=_describe, record_endpoint="startups.case", record_id_arg="case_id",
-                subject_word="人", date_word="初回相談日")
+                subject_word="人", date_word="初回相談日",
+                export_describe=_export_describe, people=_people)

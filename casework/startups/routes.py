@@ -2,7 +2,7 @@ import re
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from casework import jp
@@ -11,6 +11,7 @@ from casework.auth.access import require
 from casework.auth.models import User
 from casework.extensions import db
 from casework.forms import choices, stale_version
+from casework.paging import paginate
 from casework.people import services as people
 from casework.people.models import Person
 from casework.startups import bp, services
@@ -89,7 +90,7 @@ def counter():
     form.staff_id.choices = staff_choices()
     q = (request.values.get("q") or "").strip()[:100]
     form.q.data = q
-    hits = db.session.scalars(people.visible_to(current_user, people.search(q)).limit(20)).all() if q else []
+    hits = db.session.scalars(people.PersonSearch(q, current_user).people(20).limit(20)).all() if q else []
     duplicates: list[Person] = []
     chosen = None
 
@@ -187,10 +188,7 @@ def cases():
     query = services.cases_query()
     q = args.get("q", "").strip()[:100]
     if q:
-        key = jp.fold(q)
-        query = query.where(sa.or_(Person.name_key.contains(key, autoescape=True),
-                                   Person.kana_key.contains(key, autoescape=True),
-                                   StartupCase.ref == q))
+        query = query.where(sa.or_(*people.match_conditions(q), StartupCase.ref == q))
     status = args.get("status", "")
     if status == "open":
         query = query.where(StartupCase.status.in_(("consulting", "supporting", "supported")))
@@ -214,8 +212,13 @@ def cases():
     sort = args.get("sort", "first_desc")
     if sort not in ORDERINGS:
         sort = "first_desc"
-    page = db.paginate(query.order_by(*ORDERINGS[sort]), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    if sort == "kana":
+        # By the person's furigana: walk the people index rather than sort every case.
+        conditions = [] if query.whereclause is None else [query.whereclause]
+        page = paginate(lambda window: people.in_kana_order(StartupCase, conditions, window),
+                        count=query.with_only_columns(StartupCase.id))
+    else:
+        page = paginate(query.order_by(*ORDERINGS[sort]))
     staff_users = db.session.scalars(
         # EXISTS: one index seek per user, not a scan of every case (bench/README.md).
         sa.select(User).where(sa.select(StartupCase.staff_id).where(StartupCase.staff_id == User.id).exists())

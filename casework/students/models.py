@@ -240,6 +240,8 @@ class Placement(Audited, Versioned, Timestamps, db.Model):
         sa.Index("ix_placements_family_period", "host_family_id", "started_on", "ended_on"),
         # Covering index of the rollup source placements (bench/README.md).
         sa.Index("ix_placements_rollup", "student_id", "started_on", "status"),
+        # The drill-down of the rollup lists placements by start date (bench/README.md).
+        sa.Index("ix_placements_drilldown", "started_on", "status", "student_id"),
         sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="period_order"),
     )
 

@@ -78,12 +78,39 @@ def _describe(record_ids: sa.Select) -> sa.Select:
     )
 
 
+def _export_describe(record_ids: sa.Select) -> sa.Select:
+    return (
+        sa.select(
+            Placement.id.label("record_id"),
+            Placement.ref.label("ref"),
+            (Person.family_name + sa.literal(" ") + Person.given_name).label("name"),
+            (Person.family_name_kana + sa.literal(" ") + Person.given_name_kana).label("furigana"),
+        )
+        .join(Student, Student.id == Placement.student_id)
+        .join(Person, Person.id == Student.person_id)
+        .where(Placement.id.in_(record_ids))
+    )
+
+
+def _people(record_ids: sa.Select) -> sa.Select:
+    """The student, and the host family's head, whose family name the row's title carries."""
+    students = (sa.select(Placement.id, Student.person_id)
+                .join(Student, Student.id == Placement.student_id)
+                .where(Placement.id.in_(record_ids)))
+    heads = (sa.select(Placement.id, HostFamily.person_id)
+             .join(HostFamily, HostFamily.id == Placement.host_family_id)
+             .where(Placement.id.in_(record_ids)))
+    return sa.union_all(students, heads)
+
+
 SOURCE = Source(
     name="placements",
     label="越境学生の配置",
     program="students",
     rows=_rows,
     describe=_describe,
+    export_describe=_export_describe,
+    people=_people,
     record_endpoint="students.placement",
     record_id_arg="placement_id",
     subject_word="人",

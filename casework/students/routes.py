@@ -4,7 +4,7 @@ import calendar as pycalendar
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from casework import jp
@@ -12,6 +12,7 @@ from casework.audit.trail import record_event
 from casework.auth.access import require
 from casework.extensions import db
 from casework.forms import choices, stale_version
+from casework.paging import paginate
 from casework.people import services as people
 from casework.people.models import Person
 from casework.students import bp, services
@@ -108,6 +109,16 @@ def _sort(query, options: dict, key: str):
     return query.order_by(*options.get(key) or next(iter(options.values())))
 
 
+def _paginate_sorted(model, conditions: list, options: dict, key: str):
+    """A page of the model's list (joined to its person). In furigana order (the default) the
+    person index is walked (people.in_kana_order): no sort of every record per page."""
+    listed = sa.select(model).join(model.person).where(*conditions)
+    if (key if key in options else next(iter(options))) == "kana":
+        return paginate(lambda window: people.in_kana_order(model, conditions, window),
+                        count=listed.with_only_columns(model.id))
+    return paginate(_sort(listed, options, key))
+
+
 # --- overview --------------------------------------------------------------------------------
 @bp.route("/")
 @require(READ)
@@ -137,17 +148,16 @@ def students():
     form = ListFilterForm(request.args)
     form.status.choices = choices([("", "すべて")] + [(k, str(v)) for k, v in STUDENT_STATUS_LABELS.items()])
     form.sort.choices = choices(STUDENT_SORT_LABELS.items())
-    query = sa.select(Student).join(Student.person)
+    conditions = []
     text = (form.q.data or "").strip()
     if text:
         matching_people = people.search(text).with_only_columns(Person.id).order_by(None)
-        query = query.where(sa.or_(Student.person_id.in_(matching_people),
-                                   Student.ref.contains(text, autoescape=True),
-                                   Student.school.contains(text, autoescape=True)))
+        conditions.append(sa.or_(Student.person_id.in_(matching_people),
+                                 Student.ref.contains(text, autoescape=True),
+                                 Student.school.contains(text, autoescape=True)))
     if form.status.data:
-        query = query.where(Student.status == form.status.data)
-    page = db.paginate(_sort(query, STUDENT_SORTS, form.sort.data), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+        conditions.append(Student.status == form.status.data)
+    page = _paginate_sorted(Student, conditions, STUDENT_SORTS, form.sort.data)
     today = jp.today()
     ids = [s.id for s in page.items]
     current = {p.student_id: p for p in db.session.scalars(
@@ -307,17 +317,16 @@ def families():
     form.q.label.text = "検索（氏名・ふりがな・番号・住所）"
     form.status.choices = choices([("", "すべて")] + [(k, str(v)) for k, v in FAMILY_STATUS_LABELS.items()])
     form.sort.choices = choices(FAMILY_SORT_LABELS.items())
-    query = sa.select(HostFamily).join(HostFamily.person)
+    conditions = []
     text = (form.q.data or "").strip()
     if text:
         matching_people = people.search(text).with_only_columns(Person.id).order_by(None)
-        query = query.where(sa.or_(HostFamily.person_id.in_(matching_people),
-                                   HostFamily.ref.contains(text, autoescape=True),
-                                   Person.address.contains(text, autoescape=True)))
+        conditions.append(sa.or_(HostFamily.person_id.in_(matching_people),
+                                 HostFamily.ref.contains(text, autoescape=True),
+                                 Person.address.contains(text, autoescape=True)))
     if form.status.data:
-        query = query.where(HostFamily.status == form.status.data)
-    page = db.paginate(_sort(query, FAMILY_SORTS, form.sort.data), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+        conditions.append(HostFamily.status == form.status.data)
+    page = _paginate_sorted(HostFamily, conditions, FAMILY_SORTS, form.sort.data)
     today = jp.today()
     free = {f.family.id: f for f in services.free_places(today, families=list(page.items))}
     return render_template("students/families.html", page=page, form=form, free=free)
@@ -610,8 +619,7 @@ def calendar():
     if text:
         query = query.where(sa.or_(HostFamily.person_id.in_(people.search(text).with_only_columns(Person.id).order_by(None)),
                                    HostFamily.ref.contains(text, autoescape=True)))
-    page = db.paginate(query.order_by(Person.kana_key, HostFamily.id), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    page = paginate(query.order_by(Person.kana_key, HostFamily.id))
     rows = services.bed_calendar(first, last, list(page.items))
     days = [first + timedelta(days=i) for i in range(pycalendar.monthrange(first.year, first.month)[1])]
     previous = (first - timedelta(days=1)).replace(day=1)

@@ -43,6 +43,11 @@ ROUTES = [
     Route("/plans/indicators/<code>", "GET", MIGRATION_INDICATOR, url=_url("/plans/indicators/1-01-05-1?fy=2026")),
     Route("/plans/indicators/<code>/records", "GET", MIGRATION_INDICATOR,
           url=_url("/plans/indicators/1-01-05-1/records?fy=2026&month=2026-04")),
+    # The records behind a number as a file: whoever sees the list may take it (with a fresh password).
+    Route("/plans/indicators/<code>/records.csv", "GET", MIGRATION_INDICATOR,
+          url=_url("/plans/indicators/1-01-05-1/records.csv?fy=2026&month=2026-04")),
+    Route("/plans/indicators/<code>/records.xlsx", "GET", MIGRATION_INDICATOR,
+          url=_url("/plans/indicators/1-01-05-1/records.xlsx?fy=2026&month=2026-04")),
     Route("/plans/indicators/<code>/rule", "GET", only(*EDITORS), url=_url("/plans/indicators/1-01-05-1/rule")),
     Route("/plans/indicators/<code>/rule", "POST", only(*EDITORS), url=_url("/plans/indicators/1-01-05-1/rule")),
     Route("/plans/indicators/<code>/targets/<int:fiscal_year>", "GET", only(*EDITORS),
