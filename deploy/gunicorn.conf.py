@@ -7,7 +7,7 @@ bind = os.environ.get("CASEWORK_BIND", "127.0.0.1:8000")
 # Two workers per core is plenty for a city hall; nothing is kept per process.
 workers = int(os.environ.get("CASEWORK_WORKERS", multiprocessing.cpu_count() * 2))
 threads = 1
-timeout = 60  # an import of a large CSV is the longest request
+timeout = 120  # the longest requests: a large CSV import (preview, then again on confirm) and a year-to-date export
 graceful_timeout = 30
 keepalive = 5
 max_requests = 2000  # recycle workers now and then

@@ -554,3 +554,22 @@ def test_a_failure_half_way_leaves_everything_as_it_was(app, runner, login_as, m
     assert _snapshot(app) == before
     with app.app_context():
         assert db.session.get(Person, ids["old"]).anonymized_at is None
+
+
+def test_uploads_nobody_confirmed_are_removed_by_the_job(app, runner, make_user):
+    from casework.admin.privacy import personal_data_register
+    from casework.imports.models import PendingImport
+
+    owner = make_user("counter")
+    with app.app_context():
+        old = PendingImport(kind="startup", filename="old.csv", data="田中,花子".encode(), user_id=owner.id,
+                            created_at=datetime.now(UTC) - timedelta(hours=3))
+        fresh = PendingImport(kind="startup", filename="new.csv", data=b"x", user_id=owner.id)
+        db.session.add_all([old, fresh])
+        db.session.commit()
+        assert ("pending_imports", "data") in {(f.table, f.column) for f in personal_data_register(db.metadata)}
+
+    _anonymize(runner)
+
+    with app.app_context():
+        assert db.session.scalars(sa.select(PendingImport.filename)).all() == ["new.csv"]

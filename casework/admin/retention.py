@@ -50,6 +50,7 @@ from casework.audit import redaction
 from casework.audit.trail import record_event
 from casework.db import utcnow
 from casework.extensions import db
+from casework.imports.services import forget_abandoned_uploads
 from casework.migrants.models import Contact, FollowUp, HouseholdMember, MigrationCase, SupportItem
 from casework.partnerships.models import (
     Activity,
@@ -92,7 +93,8 @@ PERSON_LINKS = frozenset({
 })
 # Tables with personal columns that are not about a 対象者: staff accounts, the audit log
 # (redacted, not cleared) and organization contacts (their own rule).
-NOT_ABOUT_A_PERSON = frozenset({"users", "audit_log", "organization_contacts"})
+# pending_imports: uploads awaiting confirmation, whoever they name, are removed once abandoned.
+NOT_ABOUT_A_PERSON = frozenset({"users", "audit_log", "organization_contacts", "pending_imports"})
 
 
 class RetentionError(RuntimeError):
@@ -433,6 +435,7 @@ def anonymize(retention: RetentionPlan) -> RetentionResult:
     """Carry out the plan. Flushes; the caller commits once (all or nothing), or rolls back
     on RetentionError."""
     check_rules_cover_the_schema()
+    forget_abandoned_uploads()
     try:
         return _anonymize(retention)
     except sa.exc.DBAPIError as exc:

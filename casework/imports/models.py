@@ -3,7 +3,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from casework.db import UTCDateTime, utcnow
+from casework.db import UTCDateTime, personal, utcnow
 from casework.extensions import db
 
 
@@ -16,6 +16,7 @@ class PendingImport(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
     filename: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
-    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    data: so.Mapped[bytes] = so.mapped_column(
+        sa.LargeBinary, info=personal("取込確認待ちのCSVファイル（氏名・生年月日等を含みうる。2時間で消去）"))
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

@@ -12,9 +12,15 @@ from casework.imports.models import PendingImport
 PENDING_LIFETIME = timedelta(hours=2)
 
 
+def forget_abandoned_uploads() -> int:
+    """Uploads nobody confirmed within PENDING_LIFETIME hold personal data for no purpose."""
+    return db.session.execute(
+        sa.delete(PendingImport).where(PendingImport.created_at < utcnow() - PENDING_LIFETIME)).rowcount
+
+
 def keep_upload(kind_name: str, upload, user_id: int) -> PendingImport:
     """Store the uploaded file (and forget abandoned ones). Commits: the preview is another request."""
-    db.session.execute(sa.delete(PendingImport).where(PendingImport.created_at < utcnow() - PENDING_LIFETIME))
+    forget_abandoned_uploads()
     pending = PendingImport(kind=kind_name, filename=(upload.filename or "")[:255],
                             data=upload.read(), user_id=user_id)
     db.session.add(pending)

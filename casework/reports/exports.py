@@ -1,5 +1,7 @@
 """The rollup and the yearly review sheet as CSV (UTF-8 with BOM for Excel, or CP932) and .xlsx. The
-numbers come from casework.plans.rollup; this module only lays them out."""
+numbers come from casework.plans.rollup; this module only lays them out. They hold numbers, no
+personal data: no fresh password, no people in the audit entry (the drill-down's lists of
+records do both: casework.plans.export)."""
 
 from __future__ import annotations
 
