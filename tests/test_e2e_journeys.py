@@ -132,6 +132,8 @@ def test_1_counter_walk_in_found_again_second_consultation(page, live_url):
 def test_1k_counter_journey_by_keyboard_only(page, live_url):
     """The same journey with no mouse: Tab, Space, typing and Enter only."""
     page.goto(live_url + "/login")
+    # Autofocus lands a moment after load: wait for it rather than lose the first keystrokes.
+    expect(page.get_by_label("ユーザー名")).to_be_focused()
     page.keyboard.type("counter")
     page.keyboard.press("Tab")
     page.keyboard.type("browser-test-password")
