@@ -573,3 +573,23 @@ def test_uploads_nobody_confirmed_are_removed_by_the_job(app, runner, make_user)
 
     with app.app_context():
         assert db.session.scalars(sa.select(PendingImport.filename)).all() == ["new.csv"]
+
+
+def test_anonymized_students_and_families_cannot_be_edited_nor_chosen_at_the_counter(app, runner, login_as):
+    ids = _build(app)
+    _anonymize(runner)
+    with app.app_context():
+        student_id = db.session.scalar(sa.select(Student.id).where(Student.person_id == ids["student"]))
+        family_id = db.session.scalar(sa.select(HostFamily.id).where(HostFamily.person_id == ids["head"]))
+    coordinator = login_as("coordinator")
+    for url in (f"/students/{student_id}/edit", f"/students/families/{family_id}/edit"):
+        response = coordinator.post(url, data={"family_name": "古川", "family_name_kana": "ふるかわ"},
+                                    follow_redirects=True)
+        assert "匿名化された対象者は編集・統合できません" in response.get_data(as_text=True), url
+    with app.app_context():
+        assert db.session.get(Person, ids["student"]).family_name == f"匿名化済 #{ids['student']}"
+        assert db.session.get(Person, ids["head"]).family_name == f"匿名化済 #{ids['head']}"
+
+    counter = login_as("counter")
+    page = counter.get(f"/startups/counter?person_id={ids['old']}").get_data(as_text=True)
+    assert f"匿名化済 #{ids['old']}" not in page  # not offered as the person at the counter

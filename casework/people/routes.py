@@ -9,6 +9,7 @@ from casework.forms import stale_version
 from casework.paging import paginate
 from casework.people import bp, services
 from casework.people.forms import SORTS, MergeForm, PeopleSearchForm, PersonForm
+from casework.people.guards import refuse_if_anonymized
 from casework.people.models import Person
 from casework.people.programs import readable_programs
 
@@ -33,19 +34,6 @@ def _visible_person(person_id: int) -> Person:
     if person is None or person.merged_into_id is not None or not services.can_see(current_user, person):
         abort(404)
     return person
-
-
-ANONYMIZED_REFUSAL = ("#{id} は保存期間の経過により匿名化されています。匿名化された対象者は"
-                      "編集・統合できません。")
-
-
-def _refuse_if_anonymized(*people: Person):
-    """A redirect to the person's page with a Japanese message, or None when all may change."""
-    for person in people:
-        if person.anonymized:
-            flash(ANONYMIZED_REFUSAL.format(id=person.id), "error")
-            return redirect(url_for("people.show", person_id=person.id))
-    return None
 
 
 @bp.route("/")
@@ -101,7 +89,7 @@ def new():
 @require("people.write")
 def edit(person_id: int):
     person = _visible_person(person_id)
-    if (refused := _refuse_if_anonymized(person)) is not None:
+    if (refused := refuse_if_anonymized(person)) is not None:
         return refused
     form = PersonForm(obj=person)
     duplicates = []
@@ -127,7 +115,7 @@ def edit(person_id: int):
 def merge(person_id: int):
     """Merge another person INTO this one: this person stays, the other is marked merged."""
     survivor = _visible_person(person_id)
-    if (refused := _refuse_if_anonymized(survivor)) is not None:
+    if (refused := refuse_if_anonymized(survivor)) is not None:
         return refused
     form = MergeForm()
     if form.validate_on_submit():
@@ -135,7 +123,7 @@ def merge(person_id: int):
             other = _visible_person(int(form.other_id.data))
         except ValueError:
             abort(404)
-        if (refused := _refuse_if_anonymized(other)) is not None:
+        if (refused := refuse_if_anonymized(other)) is not None:
             return refused
         try:
             moved = services.merge(survivor, other)
@@ -154,7 +142,7 @@ def merge(person_id: int):
         other = _visible_person(other_id)
         if other.id == survivor.id:
             abort(404)
-        if (refused := _refuse_if_anonymized(other)) is not None:
+        if (refused := refuse_if_anonymized(other)) is not None:
             return refused
         form.other_id.data = other.id
         record_event("view", entity="people", entity_id=other.id, person_id=other.id)

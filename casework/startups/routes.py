@@ -49,7 +49,8 @@ def _live_person(value) -> Person | None:
         person = db.session.get(Person, int(value))
     except (TypeError, ValueError):
         return None
-    if person is None or person.merged_into_id is not None or not people.can_see(current_user, person):
+    if (person is None or person.merged_into_id is not None or person.anonymized
+            or not people.can_see(current_user, person)):
         return None
     return person
 

@@ -14,6 +14,7 @@ from casework.extensions import db
 from casework.forms import choices, stale_version
 from casework.paging import paginate
 from casework.people import services as people
+from casework.people.guards import refuse_if_anonymized
 from casework.people.models import Person
 from casework.students import bp, services
 from casework.students.forms import (
@@ -225,6 +226,8 @@ def student(student_id: int):
 def student_edit(student_id: int):
     student = _student(student_id)
     person = student.person
+    if (refused := refuse_if_anonymized(person)) is not None:
+        return refused
     form = StudentForm(obj=student)
     del form.person_choice
     if not current_user.can(SENSITIVE):
@@ -392,6 +395,8 @@ def family(family_id: int):
 def family_edit(family_id: int):
     family = _family(family_id)
     person = family.person
+    if (refused := refuse_if_anonymized(person)) is not None:
+        return refused
     form = HostFamilyForm(obj=family)
     del form.applied_on
     del form.person_choice
