@@ -12,40 +12,14 @@ from openpyxl import load_workbook
 
 from tests.conftest import PASSWORD
 from tests.test_plans_fixtures import (
-    host_family,
+    drilldown_data,
     import_rows,
     load_plan,
-    migration,
-    partnership,
-    placement,
     startup,
 )
 
 CODES = ("1-01-01-1", "1-01-05-1", "1-01-05-2", "1-01-06-1")
 HEADER = ["記録番号", "整理番号", "記録", "氏名", "ふりがな"]
-
-
-def _data(runner, tmp_path):
-    load_plan(runner)
-    import_rows(runner, tmp_path, "startup", [
-        startup("S1", "tanaka", "2026-04-01"), startup("S2", "tanaka", "2026-05-01"),
-        startup("S3", "sato", "2026-05-20"), startup("S4", "suzuki", "2027-03-31"),
-        startup("S5", "ito", "2026-06-01", status="cancelled"),
-        startup("S6", "sato", "2026-05-20"), startup("S7", "kato", "2026-06-15"),
-        startup("S8", "kato", "2025-06-15")])
-    import_rows(runner, tmp_path, "migration", [
-        migration("M1", "tanaka", 3, "2022-03-31"), migration("M2", "sato", 2, "2024-04-01"),
-        migration("M3", "suzuki", 4, "2026-06-30"), migration("M4", "kato", 1, "")])
-    import_rows(runner, tmp_path, "host-families", [host_family("H1", capacity=9)])
-    import_rows(runner, tmp_path, "placements", [
-        placement("P1", "ST1", "ito", "2021-09-01", "2022-03-31"),
-        placement("P2", "ST1", "ito", "2023-04-01", "2024-03-31"),
-        placement("P3", "ST2", "kato", "2022-04-01", "2023-03-31"),
-        placement("P4", "ST2", "kato", "2026-04-01"),
-        placement("P5", "ST3", "yamada", "2026-07-01")])
-    import_rows(runner, tmp_path, "partnerships", [
-        partnership("C1", "2019-01-15"), partnership("C2", "2026-04-01"), partnership("C3", "2026-05-01"),
-        partnership("C4", "2026-05-01", status="cancelled"), partnership("C5", "2025-04-01")])
 
 
 def _csv_rows(response, encoding="utf-8-sig") -> list[list[str]]:
@@ -93,7 +67,7 @@ def _text(response) -> str:
 
 
 def test_the_export_holds_exactly_the_records_the_number_counts(app, runner, tmp_path, login_as):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     app.config["PAGE_SIZE"] = 2  # several pages: the file holds them all, in the pages' order
     manager = login_as("manager")
     from casework.extensions import db
@@ -121,7 +95,7 @@ def test_the_export_holds_exactly_the_records_the_number_counts(app, runner, tmp
 
 
 def test_xlsx_opens_with_the_japanese_intact(app, runner, tmp_path, login_as):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     manager = login_as("manager")
     page = manager.get("/plans/indicators/1-01-01-1/records?fy=2026&month=2026-05").get_data(as_text=True)
     assert "Excel（.xlsx）" in page and "CSV（Shift_JIS）" in page
@@ -140,7 +114,7 @@ def test_xlsx_opens_with_the_japanese_intact(app, runner, tmp_path, login_as):
 
 
 def test_csv_in_utf8_with_bom_and_in_shift_jis(app, runner, tmp_path, login_as):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     manager = login_as("manager")
     url = "/plans/indicators/1-01-05-1/records.csv?fy=2026&month=2027-03"
     utf8 = manager.get(url)
@@ -190,7 +164,7 @@ def test_cells_excel_would_run_as_formulas_are_neutralised(app, runner, tmp_path
 
 
 def test_personal_data_needs_the_password_again_then_comes_back_to_the_file(app, runner, tmp_path, login_as):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     manager = login_as("manager")
     with manager.session_transaction() as session:
         session["auth_at"] -= app.config["REAUTH_MINUTES"] * 60 + 1
@@ -215,7 +189,7 @@ def test_the_reauth_page_never_sends_anyone_off_site(app, login_as):
 
 
 def test_an_organization_list_holds_no_personal_data_and_needs_no_password(app, runner, tmp_path, login_as):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     manager = login_as("manager")
     with manager.session_transaction() as session:
         session["auth_at"] -= app.config["REAUTH_MINUTES"] * 60 + 1
@@ -228,7 +202,7 @@ def test_an_organization_list_holds_no_personal_data_and_needs_no_password(app, 
 
 
 def test_the_audit_search_by_person_finds_the_exports_that_held_them(app, runner, tmp_path, login_as):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     manager = login_as("manager")
     assert manager.get("/plans/indicators/1-01-05-2/records.xlsx?fy=2026&month=2027-03").status_code == 200
     assert manager.get("/plans/indicators/1-01-01-1/records.csv?fy=2026&month=2026-04").status_code == 200
@@ -249,7 +223,7 @@ def test_the_audit_search_by_person_finds_the_exports_that_held_them(app, runner
 
 
 def test_nobody_exports_what_they_cannot_see(app, runner, tmp_path, login_as):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     coordinator = login_as("coordinator")
     for code in ("1-01-01-1", "1-01-05-1"):
         for kind in ("csv", "xlsx"):
@@ -271,7 +245,7 @@ def test_nobody_exports_what_they_cannot_see(app, runner, tmp_path, login_as):
     "DELETE FROM audit_export_subjects",
 ])
 def test_the_people_of_an_export_cannot_be_changed_or_removed(app, runner, tmp_path, login_as, statement):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     login_as("manager").get("/plans/indicators/1-01-01-1/records.csv?fy=2026&month=2027-03")
     from casework.extensions import db
 
@@ -283,7 +257,7 @@ def test_the_people_of_an_export_cannot_be_changed_or_removed(app, runner, tmp_p
 
 
 def test_a_long_list_is_read_a_chunk_at_a_time_in_the_pages_order(app, runner, tmp_path):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     from casework.extensions import db
     from casework.plans.rollup import RuleSpec, compute, drilldown, drilldown_chunks
 
@@ -299,7 +273,7 @@ def test_a_long_list_is_read_a_chunk_at_a_time_in_the_pages_order(app, runner, t
 
 def test_the_file_is_the_same_however_many_records_are_read_at_a_time(app, runner, tmp_path, login_as,
                                                                        monkeypatch):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     manager = login_as("manager")
     urls = ["/plans/indicators/1-01-05-2/records.csv?fy=2026&month=2027-03",
             "/plans/indicators/1-01-01-1/records.csv?fy=2026&month=2027-03&encoding=cp932"]

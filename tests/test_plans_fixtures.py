@@ -93,3 +93,28 @@ def item_of(app, fiscal_year: int, code: str):
 
     with app.app_context():
         return compute(fiscal_year).get(code)
+
+
+def drilldown_data(runner, tmp_path):
+    """The plan and a few records of every program, dated across fiscal years: the drill-down
+    and its exports are checked against these."""
+    load_plan(runner)
+    import_rows(runner, tmp_path, "startup", [
+        startup("S1", "tanaka", "2026-04-01"), startup("S2", "tanaka", "2026-05-01"),
+        startup("S3", "sato", "2026-05-20"), startup("S4", "suzuki", "2027-03-31"),
+        startup("S5", "ito", "2026-06-01", status="cancelled"),
+        startup("S6", "sato", "2026-05-20"), startup("S7", "kato", "2026-06-15"),
+        startup("S8", "kato", "2025-06-15")])
+    import_rows(runner, tmp_path, "migration", [
+        migration("M1", "tanaka", 3, "2022-03-31"), migration("M2", "sato", 2, "2024-04-01"),
+        migration("M3", "suzuki", 4, "2026-06-30"), migration("M4", "kato", 1, "")])
+    import_rows(runner, tmp_path, "host-families", [host_family("H1", capacity=9)])
+    import_rows(runner, tmp_path, "placements", [
+        placement("P1", "ST1", "ito", "2021-09-01", "2022-03-31"),
+        placement("P2", "ST1", "ito", "2023-04-01", "2024-03-31"),
+        placement("P3", "ST2", "kato", "2022-04-01", "2023-03-31"),
+        placement("P4", "ST2", "kato", "2026-04-01"),
+        placement("P5", "ST3", "yamada", "2026-07-01")])
+    import_rows(runner, tmp_path, "partnerships", [
+        partnership("C1", "2019-01-15"), partnership("C2", "2026-04-01"), partnership("C3", "2026-05-01"),
+        partnership("C4", "2026-05-01", status="cancelled"), partnership("C5", "2025-04-01")])

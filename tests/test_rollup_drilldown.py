@@ -3,39 +3,10 @@
 import sqlalchemy as sa
 
 from tests.test_plans_fixtures import (
-    host_family,
-    import_rows,
-    load_plan,
-    migration,
-    partnership,
-    placement,
-    startup,
+    drilldown_data,
 )
 
 CODES = ("1-01-01-1", "1-01-05-1", "1-01-05-2", "1-01-06-1")
-
-
-def _data(runner, tmp_path):
-    load_plan(runner)
-    import_rows(runner, tmp_path, "startup", [
-        startup("S1", "tanaka", "2026-04-01"), startup("S2", "tanaka", "2026-05-01"),
-        startup("S3", "sato", "2026-05-20"), startup("S4", "suzuki", "2027-03-31"),
-        startup("S5", "ito", "2026-06-01", status="cancelled"),
-        startup("S6", "sato", "2026-05-20"), startup("S7", "kato", "2026-06-15"),
-        startup("S8", "kato", "2025-06-15")])
-    import_rows(runner, tmp_path, "migration", [
-        migration("M1", "tanaka", 3, "2022-03-31"), migration("M2", "sato", 2, "2024-04-01"),
-        migration("M3", "suzuki", 4, "2026-06-30"), migration("M4", "kato", 1, "")])
-    import_rows(runner, tmp_path, "host-families", [host_family("H1", capacity=9)])
-    import_rows(runner, tmp_path, "placements", [
-        placement("P1", "ST1", "ito", "2021-09-01", "2022-03-31"),
-        placement("P2", "ST1", "ito", "2023-04-01", "2024-03-31"),
-        placement("P3", "ST2", "kato", "2022-04-01", "2023-03-31"),
-        placement("P4", "ST2", "kato", "2026-04-01"),
-        placement("P5", "ST3", "yamada", "2026-07-01")])
-    import_rows(runner, tmp_path, "partnerships", [
-        partnership("C1", "2019-01-15"), partnership("C2", "2026-04-01"), partnership("C3", "2026-05-01"),
-        partnership("C4", "2026-05-01", status="cancelled"), partnership("C5", "2025-04-01")])
 
 
 def _listed(spec, fy, month, scope="to_date", counted=None):
@@ -47,7 +18,7 @@ def _listed(spec, fy, month, scope="to_date", counted=None):
 def test_drilldown_counts_equal_the_numbers(app, runner, tmp_path):
     """Every number opens to exactly its records: counted with the drill-down's own query, listed
     row by row, and as read from the rollup (which the page uses instead of counting)."""
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     from casework.plans.rollup import RuleSpec, compute
 
     with app.app_context():
@@ -72,7 +43,7 @@ def test_drilldown_counts_equal_the_numbers(app, runner, tmp_path):
 
 
 def test_each_subject_is_listed_once_by_the_record_that_places_it(app, runner, tmp_path):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     from casework.plans.rollup import RuleSpec, compute
 
     with app.app_context():
@@ -93,7 +64,7 @@ def test_each_subject_is_listed_once_by_the_record_that_places_it(app, runner, t
 
 
 def test_pages_follow_the_order_shown_and_stop_at_the_last(app, runner, tmp_path):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     from casework.plans.rollup import RuleSpec, compute, drilldown
 
     with app.app_context():
@@ -106,7 +77,7 @@ def test_pages_follow_the_order_shown_and_stop_at_the_last(app, runner, tmp_path
 
 
 def test_records_page_lists_the_number_clicked(app, runner, tmp_path, login_as):
-    _data(runner, tmp_path)
+    drilldown_data(runner, tmp_path)
     manager = login_as("manager")
     page = manager.get("/plans/indicators/1-01-01-1/records?fy=2026&month=2026-05")
     html = page.get_data(as_text=True)
