@@ -3,12 +3,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from casework.auth.access import deny, require
-from casework.extensions import db
 from casework.imports import bp
 from casework.imports.forms import ConfirmForm, UploadForm
 from casework.imports.framework import OUTCOME_LABELS, get_kind, kinds, run_import
 from casework.imports.models import PendingImport
-from casework.imports.services import keep_upload, pending_upload
+from casework.imports.services import import_confirmed, keep_upload, pending_upload
 
 
 def _kind_for_user(name: str):
@@ -48,9 +47,7 @@ def preview(pending_id: int):
     data, filename = pending.data, pending.filename
     form = ConfirmForm()
     if form.validate_on_submit():
-        db.session.delete(pending)
-        db.session.commit()
-        result = run_import(kind, data, commit=True, filename=filename)
+        result = import_confirmed(kind, pending)
         if result.committed:
             flash(f"{kind.label}: {result.summary()}を取り込みました。", "success")
             return redirect(url_for("imports.index"))

@@ -1,5 +1,5 @@
-"""The two steps every upload page shares: keep the file until the user confirms the preview,
-and take it back. Used by the shared CSV取込 pages and by the observations page."""
+"""The steps every upload page shares: keep the file until the user confirms the preview, take
+it back, and import it once confirmed. Used by the shared CSV取込 pages and by the observations page."""
 
 from datetime import timedelta
 
@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from casework.db import utcnow
 from casework.extensions import db
+from casework.imports.framework import ImportResult, run_import
 from casework.imports.models import PendingImport
 
 PENDING_LIFETIME = timedelta(hours=2)
@@ -34,3 +35,12 @@ def pending_upload(pending_id: int, user_id: int, kind_name: str | None = None) 
     if pending is None or pending.user_id != user_id or (kind_name and pending.kind != kind_name):
         return None
     return pending
+
+
+def import_confirmed(kind, pending: PendingImport) -> ImportResult:
+    """The user confirmed the preview: the kept file is used up first (a second click finds
+    nothing to import twice), then imported, all or nothing."""
+    data, filename = pending.data, pending.filename
+    db.session.delete(pending)
+    db.session.commit()
+    return run_import(kind, data, commit=True, filename=filename)

@@ -12,7 +12,7 @@ from casework.extensions import db
 from casework.forms import choices, stale_version
 from casework.imports.columns import decimal_value
 from casework.imports.framework import OUTCOME_LABELS, run_import
-from casework.imports.services import keep_upload, pending_upload
+from casework.imports.services import import_confirmed, keep_upload, pending_upload
 from casework.plans import bp, export
 from casework.plans.chart import monthly_chart
 from casework.plans.dashboard import card_drawing, cards
@@ -438,9 +438,7 @@ def observations_preview(pending_id: int):
     data, filename = pending.data, pending.filename
     form = ConfirmForm()
     if form.validate_on_submit():
-        db.session.delete(pending)
-        db.session.commit()
-        result = run_import(kind, data, commit=True, filename=filename)
+        result = import_confirmed(kind, pending)
         if result.committed:
             flash(f"{kind.label}: {result.summary()}を取り込みました。", "success")
             return redirect(url_for("plans.dashboard"))
