@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, abort, request, session
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import OperationalError
@@ -11,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 import config as settings
 from casework.db import configure_sqlite, deferred_sqlite_transactions, lost_sqlite_snapshot
 from casework.extensions import babel, csrf, db, login_manager, migrate
+from casework.sessions import ReissuingSessionInterface
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(settings.INSTANCE_DIR.resolve()),
     )
     app.url_map.converters["int"] = RecordIdConverter
+    app.session_interface = ReissuingSessionInterface()
     app.config.from_object(settings.TestConfig if test_config and test_config.get("TESTING") else settings.Config)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url()
     if not app.config.get("SECRET_KEY"):
@@ -124,10 +127,14 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories="translations")
 
 
-def _select_locale() -> str:
+# Parsed once: Babel's Locale.parse ran on every request.
+_LOCALES = {name: Locale.parse(name) for name in ("ja", "en")}
+
+
+def _select_locale() -> Locale | str:
     if current_user and current_user.is_authenticated:
-        return current_user.locale
-    return "ja"
+        return _LOCALES.get(current_user.locale, current_user.locale)
+    return _LOCALES["ja"]
 
 
 def _register_blueprints(app: Flask) -> None:

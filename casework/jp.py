@@ -153,6 +153,12 @@ def format_date_ja(d: date | None) -> str:
         return ""
     if isinstance(d, datetime):
         d = d.date()
+    return _date_ja(d)
+
+
+@functools.lru_cache(maxsize=8192)
+def _date_ja(d: date) -> str:
+    # Lists show the same few hundred dates on every page, two or three times a row.
     if _era_of(d) is None:
         # Display must never fail; pre-明治 dates simply have no era part.
         return d.isoformat()

@@ -67,19 +67,25 @@ def _windowed(query: sa.Select | WindowedQuery) -> WindowedQuery:
 
 
 def paginate(query: sa.Select | WindowedQuery, *, count: sa.Select | WindowedQuery | None = None,
-             per_page: int | None = None, page: int | None = None) -> Page:
+             columns: tuple | None = None, per_page: int | None = None, page: int | None = None) -> Page:
     """One page of the query (an ORM select of one entity, ordered), with the bounded total.
 
     `query` may also be a WindowedQuery, for lists whose fastest form depends on how many rows
     are wanted (the person search cuts each index range at the window). `count`: a cheaper query
-    giving one row per listed row (ids from an index), counted instead of `query`."""
+    giving one row per listed row (ids from an index), counted instead of `query`.
+    `columns`: the page's items are rows of just these columns (from the query's tables, or
+    correlated subqueries), not ORM objects. A list shows a few columns of each record, and
+    building 50 records and their people as objects cost 0.9 ms a page, the columns 0.17 ms."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     page = page or requested_page()
     offset = (page - 1) * per_page
     select_for = _windowed(query)
     count_for = _windowed(count) if count is not None else select_for
-    rows = db.session.execute(
-        select_for(offset + per_page + 1).limit(per_page + 1).offset(offset)).unique().scalars().all()
+    statement = select_for(offset + per_page + 1).limit(per_page + 1).offset(offset)
+    if columns:
+        rows = db.session.execute(statement.with_only_columns(*columns, maintain_column_froms=True)).all()
+    else:
+        rows = db.session.execute(statement).unique().scalars().all()
     has_next = len(rows) > per_page
     items = list(rows[:per_page])
     if not has_next and (items or page == 1):

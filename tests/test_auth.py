@@ -130,6 +130,24 @@ def test_idle_session_ends(app, make_user):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_the_cookie_is_reissued_only_when_due_and_activity_keeps_the_session(app, make_user):
+    # An idle limit of 60 s: the cookie is re-issued once it is 2 s old (casework/sessions.py).
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=60)
+    user = make_user("counter")
+    client = app.test_client()
+    login(client, user.username)
+    client.get("/")  # the first page adds the form token to the session
+    assert "Set-Cookie" not in client.get("/").headers  # just issued: nothing to renew
+    time.sleep(2.2)
+    response = client.get("/")
+    assert response.status_code == 200 and "Set-Cookie" in response.headers
+    # With an idle limit of 3 s (re-issued after 0.1 s), activity for longer keeps the session.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=3)
+    for _ in range(4):
+        time.sleep(1.2)
+        assert client.get("/").status_code == 200
+
+
 def test_session_has_an_absolute_limit(app, client, make_user):
     user = make_user("counter")
     login(client, user.username)

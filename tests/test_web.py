@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from casework.audit.models import AuditEntry
 from casework.extensions import db
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 
 def test_healthz_answers_ok_after_a_real_query(client):
@@ -141,3 +141,62 @@ def test_the_menu_marks_exactly_one_current_page(login_as):
         assert page.count('aria-current="page"') == 1, path
     home = client.get("/").get_data(as_text=True)
     assert 'aria-current="page"' not in home
+
+
+# --- The layout's shared parts, drawn once and kept (bench/README.md, "Pages") ---------------
+
+def _menu(html: str) -> str:
+    return html.split('<nav class="main-nav"', 1)[1].split("</nav>", 1)[0]
+
+
+def test_menu_is_the_roles_own_and_marks_the_page_shown(login_as):
+    counter, manager = login_as("counter"), login_as("manager")
+    counter_menu = _menu(counter.get("/startups/cases").get_data(as_text=True))
+    manager_menu = _menu(manager.get("/startups/cases").get_data(as_text=True))
+    assert 'href="/imports/"' in counter_menu and 'href="/imports/"' not in manager_menu
+    assert 'href="/reports/"' in manager_menu and 'href="/reports/"' not in counter_menu
+    assert '<a href="/startups/cases" aria-current="page">' in counter_menu
+    people_menu = _menu(counter.get("/people/").get_data(as_text=True))
+    assert '<a href="/people/" aria-current="page">' in people_menu
+    assert 'href="/startups/cases" aria-current' not in people_menu
+
+
+def test_menu_follows_the_users_language(app, login_as):
+    japanese, english = login_as("counter"), login_as("counter")
+    with app.app_context():
+        user = db.session.merge(english.user)
+        user.locale = "en"
+        db.session.commit()
+    assert "創業相談" in _menu(japanese.get("/").get_data(as_text=True))
+    english_menu = _menu(english.get("/").get_data(as_text=True))
+    assert "創業相談" not in english_menu and "Startup" in english_menu
+
+
+def test_row_links_are_the_routes_own_urls_under_a_prefix(app, login_as):
+    from flask import url_for
+
+    from casework.web import record_url
+
+    for root in ("", "/casework"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            for record_id in (1, 42, 2**62):
+                assert record_url("startups.case", case_id=record_id) == url_for("startups.case", case_id=record_id)
+                assert record_url("people.show", person_id=record_id) == url_for("people.show", person_id=record_id)
+
+
+def test_one_sessions_forms_share_a_token_that_logs_out(csrf_app, make_user):
+    from tests.conftest import csrf_token_from
+
+    user = make_user("counter")
+    first, second = csrf_app.test_client(), csrf_app.test_client()
+    for client in (first, second):
+        token = csrf_token_from(client.get("/login").get_data(as_text=True))
+        response = client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                                "csrf_token": token})
+        assert response.status_code == 302
+    tokens = [csrf_token_from(first.get(path).get_data(as_text=True)) for path in ("/", "/people/", "/")]
+    assert len(set(tokens)) == 1
+    assert csrf_token_from(second.get("/").get_data(as_text=True)) != tokens[0]
+    assert first.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    response = first.post("/logout", data={"csrf_token": tokens[0]})
+    assert response.status_code == 302 and first.get("/").status_code == 302

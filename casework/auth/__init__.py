@@ -1,4 +1,3 @@
-import sqlalchemy as sa
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
@@ -23,7 +22,7 @@ def register(app) -> None:
         user_pk, _, token = user_id.partition(":")
         if not user_pk.isdigit() or not token:
             return None
-        user = db.session.scalar(sa.select(User).where(User.id == int(user_pk)))
+        user = db.session.get(User, int(user_pk))
         if user is None or not user.active or user.session_token != token:
             return None
         return user

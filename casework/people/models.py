@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.ext.hybrid import hybrid_property
 
 from casework import jp
 from casework.db import Audited, Timestamps, UTCDateTime, Versioned, personal
@@ -69,13 +70,24 @@ class Person(Audited, Versioned, Timestamps, db.Model):
         live_index("ix_people_live_updated_at", "updated_at", "id"),
     )
 
-    @property
+    # Hybrids: lists select the name as one column instead of building each Person.
+    @hybrid_property
     def full_name(self) -> str:
-        return f"{self.family_name} {self.given_name}".strip()
+        return f"{self.family_name} {self.given_name}".strip(" ")
 
-    @property
+    @full_name.inplace.expression
+    @classmethod
+    def _full_name_expression(cls) -> sa.ColumnElement[str]:
+        return sa.func.trim(cls.family_name + " " + cls.given_name).label("full_name")
+
+    @hybrid_property
     def full_kana(self) -> str:
-        return f"{self.family_name_kana} {self.given_name_kana}".strip()
+        return f"{self.family_name_kana} {self.given_name_kana}".strip(" ")
+
+    @full_kana.inplace.expression
+    @classmethod
+    def _full_kana_expression(cls) -> sa.ColumnElement[str]:
+        return sa.func.trim(cls.family_name_kana + " " + cls.given_name_kana).label("full_kana")
 
     @property
     def anonymized(self) -> bool:

@@ -95,7 +95,12 @@ class StartupCase(Audited, Versioned, Timestamps, db.Model):
 
     @property
     def title(self) -> str:
-        return self.business_idea.splitlines()[0][:60] if self.business_idea.strip() else "創業相談"
+        return case_title(self.business_idea)
+
+
+def case_title(business_idea: str) -> str:
+    """What a case is called in lists: the first line of the business idea."""
+    return business_idea.splitlines()[0][:60] if business_idea.strip() else "創業相談"
 
 
 # The case list's default order, newest first. PostgreSQL reads DESC NULLS LAST only from an

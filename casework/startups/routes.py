@@ -24,7 +24,7 @@ from casework.startups.forms import (
     StatusForm,
     staff_choices,
 )
-from casework.startups.models import BODY_LABELS, STATUS_LABELS, StartupCase
+from casework.startups.models import BODY_LABELS, STATUS_LABELS, StartupCase, case_title
 from casework.startups.services import StartupError
 
 ORDERINGS = {
@@ -217,9 +217,9 @@ def cases():
         # By the person's furigana: walk the people index rather than sort every case.
         conditions = [] if query.whereclause is None else [query.whereclause]
         page = paginate(lambda window: people.in_kana_order(StartupCase, conditions, window),
-                        count=query.with_only_columns(StartupCase.id))
+                        count=query.with_only_columns(StartupCase.id), columns=services.LIST_COLUMNS)
     else:
-        page = paginate(query.order_by(*ORDERINGS[sort]))
+        page = paginate(query.order_by(*ORDERINGS[sort]), columns=services.LIST_COLUMNS)
     staff_users = db.session.scalars(
         # EXISTS: one index seek per user, not a scan of every case (bench/README.md).
         sa.select(User).where(sa.select(StartupCase.staff_id).where(StartupCase.staff_id == User.id).exists())
@@ -228,6 +228,7 @@ def cases():
     return render_template("startups/cases.html", page=page, q=q, status=status, body=body, staff=staff,
                            fy=fy, date_from=args.get("from", ""), date_to=args.get("to", ""), sort=sort,
                            sorts=SORTS, statuses=STATUS_LABELS, bodies=BODY_LABELS, staff_users=staff_users,
+                           staff_names={u.id: u.display_name for u in staff_users}, case_title=case_title,
                            fiscal_years=range(this_fy + 1, 2018, -1))
 
 

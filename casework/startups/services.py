@@ -172,3 +172,9 @@ def record_certificate(case: StartupCase, number: str, issued_on: date) -> None:
 
 def cases_query() -> sa.Select:
     return sa.select(StartupCase).join(StartupCase.person)
+
+
+# What the case list shows of each case (paging.paginate(..., columns=LIST_COLUMNS)).
+LIST_COLUMNS = (StartupCase.id, StartupCase.ref, StartupCase.status, StartupCase.business_idea,
+                StartupCase.first_consulted_on, StartupCase.staff_id, StartupCase.supporting_body,
+                StartupCase.certificate_issued_on, Person.full_name, Person.full_kana)
