@@ -197,8 +197,8 @@ def test_a_list_in_furigana_order_walks_the_people_index(app, town):
         assert "Seq Scan" not in plan, plan
 
 
-def _list_query(app, make_user, role: str, url: str) -> str:
-    """The plan of the page query a list view runs (its first statement after the user's)."""
+def _list_query(app, make_user, role: str, url: str) -> tuple[str, object]:
+    """The page query a list view runs (its first statement after the user's) and its parameters."""
     from casework.extensions import db as database
 
     client = app.test_client()
@@ -218,7 +218,8 @@ def _list_query(app, make_user, role: str, url: str) -> str:
         assert client.get(url).status_code == 200
     finally:
         sa.event.remove(engine, "before_cursor_execute", keep)
-    return next(statement for statement, _p in seen if " LIMIT " in statement and "users" not in statement.split("FROM")[1][:30])
+    return next((statement, parameters) for statement, parameters in seen
+                if " LIMIT " in statement and "users" not in statement.split("FROM")[1][:30])
 
 
 # Each list's default order is read from an index, never sorted in full (bench/README.md).
@@ -232,16 +233,16 @@ LIST_ORDERS = {  # url: (role, table, index that holds the order)
 @pytest.mark.parametrize("url", list(LIST_ORDERS))
 def test_a_case_list_reads_its_default_order_from_an_index(app, make_user, url):
     role, table, index = LIST_ORDERS[url]
-    statement = _list_query(app, make_user, role, url)
+    statement, parameters = _list_query(app, make_user, role, url)
     with app.app_context():
         connection = db.session.connection()
         if connection.dialect.name == "sqlite":
             plan = "\n".join(row[-1] for row in connection.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {statement}", (51, 0)))
+                f"EXPLAIN QUERY PLAN {statement}", parameters))
         else:
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             plan = "\n".join(row[0] for row in connection.exec_driver_sql(
-                f"EXPLAIN {statement}", {"param_1": 51, "param_2": 0}))
+                f"EXPLAIN {statement}", parameters))
         db.session.rollback()
         dialect = db.engine.dialect.name
     if dialect == "sqlite":

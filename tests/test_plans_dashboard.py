@@ -81,3 +81,24 @@ def test_observation_form_and_history(app, runner, login_as):
     bad = manager.post("/plans/indicators/1-01-02-1/observations/new",
                        data={"fiscal_year": "2026", "month": "2027-05", "value": "1"})
     assert bad.status_code == 200 and "月ではありません" in bad.get_data(as_text=True)
+
+
+def test_a_kept_dashboard_is_each_roles_and_languages_own_and_shows_a_confirmation(app, runner, login_as):
+    # The body is drawn once per stored rollup, role, language and confirmation (drawn_once).
+    load_plan(runner)
+    manager, counter, english = login_as("manager"), login_as("counter"), login_as("manager")
+    with app.app_context():
+        from casework.extensions import db
+
+        db.session.merge(english.user).locale = "en"
+        db.session.commit()
+    for _ in range(2):
+        page = manager.get("/plans/?fy=2025").get_data(as_text=True)
+        assert _codes(page) == ALL and "Excel出力" in page and "確定済み" not in page
+        page = counter.get("/plans/?fy=2025").get_data(as_text=True)
+        assert _codes(page) == ["1-01-01-1", "1-01-05-1", "1-01-06-1"] and "Excel出力" not in page
+        page = english.get("/plans/?fy=2025").get_data(as_text=True)
+        assert "Excel出力" not in page and "Excel" in page
+    assert manager.post("/plans/years/2025/confirm", data={"note": ""}).status_code == 302
+    assert "この年度の数値は確定済みです" in manager.get("/plans/?fy=2025").get_data(as_text=True)
+    assert "この年度の数値は確定済みです" in counter.get("/plans/?fy=2025").get_data(as_text=True)

@@ -19,6 +19,9 @@ ORDERINGS = {
     "updated": (Person.updated_at.desc(), Person.id.desc()),
 }
 
+# What the list of people shows of each (paging.paginate(..., columns=LIST_COLUMNS)).
+LIST_COLUMNS = (Person.id, Person.full_name, Person.full_kana, Person.birth_date, Person.phone, Person.address)
+
 
 def _survivor(person: Person) -> Person:
     seen = set()
@@ -43,7 +46,7 @@ def index():
     q = (form.q.data or "").strip()[:100]
     sort = form.sort.data if form.sort.data in SORTS else "kana"
     search = services.PersonSearch(q, current_user, ORDERINGS[sort])
-    page = paginate(search.people, count=search.ids)
+    page = paginate(search.people, count=search.ids, columns=LIST_COLUMNS)
     return render_template("people/index.html", form=form, page=page, q=q)
 
 

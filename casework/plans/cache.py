@@ -91,13 +91,17 @@ def load(session: so.Session, fiscal_year: int) -> tuple[int, dict | None]:
 
 def lookup(session: so.Session, fiscal_years) -> dict[int, str]:
     """{fiscal year: token of its cached rollup} for those of the years whose cached rollup is of
-    the current generation: the same check as load(), in one read, without the data."""
-    state = sa.select(RollupState.generation).where(RollupState.id == _STATE_ID).scalar_subquery()
-    rows = session.execute(
-        sa.select(RollupCache.fiscal_year, RollupCache.data[TOKEN].as_string())
-        .where(RollupCache.fiscal_year.in_(list(fiscal_years)),
-               RollupCache.generation == sa.func.coalesce(state, 0)))
+    the current generation: the same check as load(), in one read, without the data. Every
+    dashboard and drill-down view asks, so the statement is built once."""
+    rows = session.execute(_LOOKUP, {"years": [int(y) for y in fiscal_years]})
     return {int(fiscal_year): token for fiscal_year, token in rows if token}
+
+
+_LOOKUP = (
+    sa.select(RollupCache.fiscal_year, RollupCache.data[TOKEN].as_string())
+    .where(RollupCache.fiscal_year.in_(sa.bindparam("years", expanding=True)),
+           RollupCache.generation == sa.func.coalesce(
+               sa.select(RollupState.generation).where(RollupState.id == _STATE_ID).scalar_subquery(), 0)))
 
 
 def store(session: so.Session, fiscal_year: int, at_generation: int, data: dict) -> str:

@@ -5,10 +5,11 @@ the confirmed (確定) figures with any drift. Every number comes from casework.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from markupsafe import Markup
 
 from casework import jp
@@ -135,10 +136,6 @@ def cards(result: RollupResult, last_year: RollupResult | None, visible, *, froz
     return index, out
 
 
-_DRAWN_KEPT = 256  # eleven indicators × a few fiscal years × months, per process
-_drawn: OrderedDict[tuple, CardDrawing] = OrderedDict()
-
-
 @dataclass(frozen=True)
 class CardDrawing:
     """What a card shows that depends on the stored rollups alone: its chart and its links."""
@@ -150,23 +147,28 @@ class CardDrawing:
     last_year_url: str | None  # the records behind last year's value of the same month
 
 
+_BODIES_KEPT = 64  # a few fiscal years × roles × languages, per process
+_bodies: OrderedDict[tuple, Markup] = OrderedDict()
+
+
+def drawn_once(key: tuple | None, draw: Callable[[], str]) -> Markup:
+    """The dashboard's body for `key`, drawn by `draw()` the first time and then kept. The key
+    holds everything the body shows: the tokens of the two stored rollups (a write stores a new
+    rollup under a new token, in its own transaction, so the next view draws anew), the months
+    elapsed, the confirmed year's version, the role, the language. A repeat view then costs
+    the reads of the tokens, not the cards, charts and template. `key` None: not kept."""
+    if key is not None and key in _bodies:
+        _bodies.move_to_end(key)
+        return _bodies[key]
+    body = Markup(draw())
+    if key is not None:
+        _bodies[key] = body
+        while len(_bodies) > _BODIES_KEPT:
+            _bodies.popitem(last=False)
+    return body
+
+
 def card_drawing(card: Card, result: RollupResult, elapsed: int) -> CardDrawing:
-    """The card's chart and links. They depend only on the two stored rollups drawn, the months
-    elapsed and where the app is mounted, so they are drawn once for those and reused by the
-    next views: a write stores a new rollup (a new token) and the next view draws it anew."""
-    key = (result.token, card.last_year_token, elapsed, card.item.code, request.script_root)
-    if result.token is not None and key in _drawn:
-        _drawn.move_to_end(key)
-        return _drawn[key]
-    drawing = _draw(card, result, elapsed)
-    if result.token is not None:
-        _drawn[key] = drawing
-        while len(_drawn) > _DRAWN_KEPT:
-            _drawn.popitem(last=False)
-    return drawing
-
-
-def _draw(card: Card, result: RollupResult, elapsed: int) -> CardDrawing:
     item, last, fy = card.item, card.last_year, result.fiscal_year
     months, last_months = result.months, month_keys(fy - 1)
     chart = monthly_chart(

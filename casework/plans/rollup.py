@@ -592,8 +592,10 @@ def observations_behind(indicator_id: int, fiscal_year: int) -> list[Observation
 
 def plan_years() -> list[int]:
     """The fiscal years the plan sets targets for."""
-    return [int(y) for y in db.session.scalars(
-        sa.select(Target.fiscal_year).distinct().order_by(Target.fiscal_year))]
+    return [int(y) for y in db.session.scalars(_PLAN_YEARS)]
+
+
+_PLAN_YEARS = sa.select(Target.fiscal_year).distinct().order_by(Target.fiscal_year)
 
 
 def months_elapsed(fiscal_year: int, today: date | None = None) -> int:

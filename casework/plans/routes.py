@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from casework import jp
@@ -15,7 +16,7 @@ from casework.imports.framework import OUTCOME_LABELS, run_import
 from casework.imports.services import import_confirmed, keep_upload, pending_upload
 from casework.plans import bp, export
 from casework.plans.chart import monthly_chart
-from casework.plans.dashboard import card_drawing, cards
+from casework.plans.dashboard import card_drawing, cards, drawn_once
 from casework.plans.forms import (
     ConfirmForm,
     FreezeForm,
@@ -51,6 +52,7 @@ from casework.plans.services import (
     current_rule,
     drift,
     freeze_year,
+    frozen_version,
     frozen_year,
     record_observation,
     save_rule,
@@ -112,15 +114,24 @@ def _months(fy: int) -> list[str]:
 def dashboard():
     fy = _fiscal_year()
     result, last_year = rollups(fy, fy - 1)
-    frozen = frozen_year(fy)
-    drifts = drift(frozen, result) if frozen else {}
-    index, rows = cards(result, last_year, _visible, frozen=frozen, drifts=drifts)
+    confirmed = frozen_version(fy)
     elapsed = months_elapsed(fy)
-    drawings = {card.item.code: card_drawing(card, result, elapsed) for card in rows}
-    page = render_template("plans/dashboard.html", fy=fy, years=_year_choices(fy), rows=rows,
-                           index=index, months=result.months,
-                           drawings=drawings, frozen=frozen,
-                           drifts=drifts, elapsed=elapsed)
+    years = _year_choices(fy)
+
+    def draw() -> str:
+        frozen = frozen_year(fy) if confirmed else None
+        drifts = drift(frozen, result) if frozen else {}
+        index, rows = cards(result, last_year, _visible, frozen=frozen, drifts=drifts)
+        drawings = {card.item.code: card_drawing(card, result, elapsed) for card in rows}
+        return render_template("plans/_dashboard_body.html", fy=fy, years=years, rows=rows, index=index,
+                               months=result.months, drawings=drawings, frozen=frozen, drifts=drifts)
+
+    key = None
+    if result.token is not None and (last_year is None or last_year.token is not None):
+        key = (request.script_root, str(get_locale()), current_user.role, fy, result.token,
+               last_year.token if last_year else None, elapsed, confirmed,
+               tuple(years))
+    page = render_template("plans/dashboard.html", fy=fy, body=drawn_once(key, draw))
     db.session.commit()  # keeps a freshly computed rollup; after rendering, which it would expire
     return page
 

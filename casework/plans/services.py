@@ -333,6 +333,16 @@ def frozen_year(fiscal_year: int) -> FrozenYear | None:
     return db.session.scalar(sa.select(FrozenYear).where(FrozenYear.fiscal_year == fiscal_year))
 
 
+def frozen_version(fiscal_year: int) -> tuple[int, int] | None:
+    """(id, version) of the year's confirmation, without its snapshot; None when not confirmed."""
+    row = db.session.execute(_FROZEN_VERSION, {"fiscal_year": fiscal_year}).first()
+    return tuple(row) if row else None
+
+
+_FROZEN_VERSION = sa.select(FrozenYear.id, FrozenYear.version).where(
+    FrozenYear.fiscal_year == sa.bindparam("fiscal_year"))
+
+
 @dataclass(frozen=True)
 class Drift:
     """How a confirmed figure differs from what the records say now."""
