@@ -91,6 +91,8 @@ def test_person_page_shows_cases_and_records_the_view(app, login_as):
 
 def test_coordinator_and_admin_do_not_see_startup_people(app, login_as):
     person_id = _person(app)
+    # The same search by the counter first: its statement is kept per role, never shared.
+    assert "田中 花子" in login_as("counter").get("/people/?q=田中").get_data(as_text=True)
     coordinator = login_as("coordinator")
     page = coordinator.get("/people/?q=田中").get_data(as_text=True)
     assert "田中 花子" not in page and "該当する対象者はいません" in page

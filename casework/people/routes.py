@@ -13,12 +13,6 @@ from casework.people.guards import refuse_if_anonymized
 from casework.people.models import Person
 from casework.people.programs import readable_programs
 
-ORDERINGS = {
-    "kana": (Person.kana_key, Person.id),
-    "new": (Person.created_at.desc(), Person.id.desc()),
-    "updated": (Person.updated_at.desc(), Person.id.desc()),
-}
-
 # What the list of people shows of each (paging.paginate(..., columns=LIST_COLUMNS)).
 LIST_COLUMNS = (Person.id, Person.full_name, Person.full_kana, Person.birth_date, Person.phone, Person.address)
 
@@ -45,8 +39,8 @@ def index():
     form = PeopleSearchForm(request.args)
     q = (form.q.data or "").strip()[:100]
     sort = form.sort.data if form.sort.data in SORTS else "kana"
-    search = services.PersonSearch(q, current_user, ORDERINGS[sort])
-    page = paginate(search.people, count=search.ids, columns=LIST_COLUMNS)
+    search = services.PersonSearch(q, current_user, sort)
+    page = paginate(search.people, count=search.ids, columns=LIST_COLUMNS, params=search.params)
     return render_template("people/index.html", form=form, page=page, q=q)
 
 
@@ -156,7 +150,8 @@ def merge(person_id: int):
                                               survivor.birth_date, survivor.phone, exclude_id=survivor.id)
     found = []
     if q:
-        found = db.session.scalars(services.PersonSearch(q, current_user).people(51)
-                                   .where(Person.id != survivor.id).limit(50)).all()
+        search = services.PersonSearch(q, current_user)
+        found = db.session.scalars(search.people(51).where(Person.id != survivor.id).limit(50),
+                                   search.params).all()
     return render_template("people/merge_pick.html", survivor=survivor, candidates=candidates,
                            found=found, q=q)

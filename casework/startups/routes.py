@@ -91,7 +91,8 @@ def counter():
     form.staff_id.choices = staff_choices()
     q = (request.values.get("q") or "").strip()[:100]
     form.q.data = q
-    hits = db.session.scalars(people.PersonSearch(q, current_user).people(20).limit(20)).all() if q else []
+    search = people.PersonSearch(q, current_user)
+    hits = db.session.scalars(search.people(20).limit(20), search.params).all() if q else []
     duplicates: list[Person] = []
     chosen = None
 
@@ -213,13 +214,18 @@ def cases():
     sort = args.get("sort", "first_desc")
     if sort not in ORDERINGS:
         sort = "first_desc"
+    conditions = [] if query.whereclause is None else [query.whereclause]
+    # Every case has its person: unless the person is searched for, the cases are counted alone
+    # (joined with their people, counting 1,001 cases read 1,001 people: 2 ms).
+    count = sa.select(StartupCase.id).where(*conditions)
+    if q:
+        count = count.join(StartupCase.person)
     if sort == "kana":
         # By the person's furigana: walk the people index rather than sort every case.
-        conditions = [] if query.whereclause is None else [query.whereclause]
         page = paginate(lambda window: people.in_kana_order(StartupCase, conditions, window),
-                        count=query.with_only_columns(StartupCase.id), columns=services.LIST_COLUMNS)
+                        count=count, columns=services.LIST_COLUMNS)
     else:
-        page = paginate(query.order_by(*ORDERINGS[sort]), columns=services.LIST_COLUMNS)
+        page = paginate(query.order_by(*ORDERINGS[sort]), count=count, columns=services.LIST_COLUMNS)
     staff_users = db.session.scalars(
         # EXISTS: one index seek per user, not a scan of every case (bench/README.md).
         sa.select(User).where(sa.select(StartupCase.staff_id).where(StartupCase.staff_id == User.id).exists())
