@@ -126,7 +126,10 @@ def record_url(endpoint: str, **value) -> str:
     key = (request.script_root, endpoint, name)
     pattern = patterns.get(key)
     if pattern is None:
-        pattern = patterns[key] = url_for(endpoint, **{name: _URL_SENTINEL}).split(str(_URL_SENTINEL))
+        pattern = url_for(endpoint, **{name: _URL_SENTINEL}).split(str(_URL_SENTINEL))
+        if len(pattern) != 2:  # not an id put in once: built every time
+            return url_for(endpoint, **value)
+        patterns[key] = pattern
     head, tail = pattern
     return f"{head}{int(record_id)}{tail}"
 

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from casework import jp
 from casework.audit.exports import record_export
@@ -65,6 +66,7 @@ from casework.web import (
     csv_response,
     file_response,
     not_encodable_page,
+    record_url,
     requested_csv_encoding,
 )
 
@@ -290,23 +292,15 @@ def _end_reading() -> None:
         session.expire_on_commit = True
 
 
-_ANY_ID = 8642097531  # stands for a record id in a link built once
-
-
 def _record_links(listing) -> dict[int, str | None]:
-    """{record id: link to its page}. One link is built and the others are made by putting each
-    id in its place: building fifty links one by one costs more than the page's query."""
+    """{record id: link to its page}; no links to a program page not built yet."""
     source, ids = listing.source, [row.record_id for row in listing.rows]
     if source is None or not ids:
         return {}
     try:
-        sample = url_for(source.record_endpoint, **{source.record_id_arg: _ANY_ID})
-    except Exception:  # noqa: BLE001 — a program page not built yet: no link
+        return {i: record_url(source.record_endpoint, **{source.record_id_arg: i}) for i in ids}
+    except BuildError:
         return dict.fromkeys(ids)
-    head, found, tail = sample.partition(str(_ANY_ID))
-    if not found or str(_ANY_ID) in tail:
-        return {i: url_for(source.record_endpoint, **{source.record_id_arg: i}) for i in ids}
-    return {i: f"{head}{i}{tail}" for i in ids}
 
 
 @bp.route("/indicators/<code>/rule", methods=["GET", "POST"])
