@@ -38,6 +38,8 @@ COVERING = {
 # status, student) is one: PostgreSQL's planner picks it for the rollup on a near-empty table, and
 # ix_placements_rollup at 1,000,000 cases (an Index Only Scan, bench/README.md).
 ALSO_COVERING = {"placements": ("ix_placements_drilldown",),
+                 # The drill-down's order (the date expression, id), holding status and organization.
+                 "partnerships": ("ix_partnerships_drilldown",),
                  # The startup list's order (date DESC NULLS LAST, id), holding status and person.
                  "startup_cases": ("ix_startup_cases_newest",)}
 
@@ -287,3 +289,30 @@ def test_a_drilldown_page_walks_an_index_in_the_order_shown(app, source_name, sc
         assert f"Index Cond: (({date_column} >= " in plan, plan
         if subject:
             assert "Anti Join" in plan and f"Index Cond: ({subject} = " in plan, plan
+
+
+@pytest.mark.parametrize("scope", ["to_date", "month"])  # "undated": the few in talks, sorted
+def test_the_partnership_drilldown_order_is_held_by_its_date_expression_index(app, scope):
+    """1-01-06-1 dates a partnership by a CASE expression (none while in talks). The expression
+    index ix_partnerships_drilldown must keep matching it, so that the drill-down can walk the
+    index in the order shown instead of sorting the region's partnerships. The test data is too
+    small for the planners to prefer the walk (at 1,000,000 cases they do: bench/README.md), so
+    the index is imposed (SQLite: INDEXED BY, which fails when the index cannot serve the query;
+    PostgreSQL: no sorts or scans allowed) and the plan must need no sort."""
+    measure, window, start = RULES["partnerships"]
+    with app.app_context():
+        query = drill_page(RuleSpec("partnerships", measure, window, start), get_source("partnerships"), 2026, 5,
+                           scope, limit=50, offset=100)
+        connection = db.session.connection()
+        sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+        if connection.dialect.name == "sqlite":
+            sql = sql.replace("FROM partnerships JOIN", "FROM partnerships INDEXED BY ix_partnerships_drilldown JOIN", 1)
+            plan = "\n".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+        else:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            connection.exec_driver_sql("SET LOCAL enable_sort = off")
+            connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+        db.session.rollback()
+    assert "ix_partnerships_drilldown" in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan and "Sort" not in plan, plan

@@ -240,6 +240,15 @@ class Partnership(Audited, Versioned, Timestamps, db.Model):
 # The list's default order, newest first (see ix_startup_cases_newest).
 sa.Index("ix_partnerships_newest", Partnership.agreed_on.desc().nulls_last(), Partnership.id.desc())
 
+# When a partnership counts for 1-01-06-1: on its agreement date, and not while still in talks
+# (the rollup source, casework.partnerships.sources). 'negotiating' is a literal, not a bound
+# parameter, so that the databases match the expression with its index.
+COUNTED_ON = sa.case((Partnership.status == sa.literal_column("'negotiating'"), sa.null()),
+                     else_=Partnership.agreed_on)
+# The drill-down lists the records behind a number in that order (bench/README.md); with the
+# status and organization it holds all the source reads.
+sa.Index("ix_partnerships_drilldown", COUNTED_ON, Partnership.id, Partnership.status, Partnership.organization_id)
+
 
 class PartnershipPartner(Audited, Timestamps, db.Model):
     """A local organization taking part in a partnership (地域内の連携先)."""

@@ -4,7 +4,7 @@ are left out; partnerships still in talks (協議中) have no event date yet ("n
 
 import sqlalchemy as sa
 
-from casework.partnerships.models import KIND_LABELS, Organization, Partnership
+from casework.partnerships.models import COUNTED_ON, KIND_LABELS, Organization, Partnership
 from casework.plans.sources import Source
 
 
@@ -13,8 +13,7 @@ def _rows() -> sa.Select:
         sa.select(
             Partnership.id.label("record_id"),
             Partnership.id.label("subject_key"),
-            sa.case((Partnership.status == "negotiating", sa.null()),
-                    else_=Partnership.agreed_on).label("event_date"),
+            COUNTED_ON.label("event_date"),
             sa.literal(1).label("weight"),
         )
         .join(Organization, Partnership.organization_id == Organization.id)
