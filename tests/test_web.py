@@ -200,3 +200,17 @@ def test_one_sessions_forms_share_a_token_that_logs_out(csrf_app, make_user):
     assert first.post("/logout", data={"csrf_token": "forged"}).status_code == 400
     response = first.post("/logout", data={"csrf_token": tokens[0]})
     assert response.status_code == 302 and first.get("/").status_code == 302
+
+
+def test_the_served_app_keeps_its_start_up_objects_out_of_the_collectors_full_passes(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.db'}",
+           "SECRET_KEY": "x" * 40, "CASEWORK_INSTANCE": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) > 50_000
