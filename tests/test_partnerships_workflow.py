@@ -182,3 +182,33 @@ def test_partner_cannot_be_the_partnership_itself_and_edit_replaces_partners(app
     with app.app_context():
         p = db.session.get(Partnership, pid)
         assert [o.name for o in p.partners] == ["るもい農園"]
+
+
+def _row(page: str, marker: str) -> str:
+    start = page.rindex("<tr", 0, page.index(marker))
+    return " ".join(page[start:page.index("</tr>", start) + 5].split())
+
+
+def test_list_rows_show_what_the_partnership_says(app, login_as):
+    # The list reads columns, not partnerships (paging.paginate(columns=...)): each row must
+    # still say what the records' own properties say (place, kind, status label and badge).
+    outside, _, local, _ = _orgs(app)
+    with app.app_context():
+        agreed = save_partnership(None, ref="P-1", organization_id=outside, kind="siting", status="concluded",
+                                  agreed_on=date(2026, 4, 1))
+        cancelled = save_partnership(None, organization_id=local, kind="joint_research", status="negotiating")
+        cancelled.status = "cancelled"
+        db.session.commit()
+        ids = agreed.id, cancelled.id
+        expected = {p.id: (p.organization.place, p.kind_label, p.status_label, p.status_badge)
+                    for p in db.session.scalars(sa.select(Partnership))}
+    page = login_as("counter").get("/partnerships/").get_data(as_text=True)
+    assert _row(page, f'href="/partnerships/{ids[0]}"') == (
+        f'<tr> <td><a href="/partnerships/{ids[0]}">東京フーズ株式会社</a></td> <td>東京都</td> <td>進出・立地</td> '
+        '<td>令和8年4月1日（2026-04-01）</td> <td><span class="badge badge-ok">締結</span></td> <td>P-1</td> </tr>')
+    assert _row(page, f'href="/partnerships/{ids[1]}"') == (
+        f'<tr class="cancelled"> <td><a href="/partnerships/{ids[1]}">留萌水産加工協同組合</a> '
+        '<span class="badge">市内・地域内</span></td> <td>北海道留萌市</td> <td>共同試験研究</td> <td></td> '
+        '<td><span class="badge badge-bad">取消</span></td> <td></td> </tr>')
+    assert expected == {ids[0]: ("東京都", "進出・立地", "締結", "badge-ok"),
+                        ids[1]: ("北海道留萌市", "共同試験研究", "取消", "badge-bad")}

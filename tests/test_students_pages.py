@@ -236,3 +236,43 @@ def test_rollup_source_and_people_program(app):
         ids = set(db.session.scalars(program.person_ids()))
         head = db.session.get(HostFamily, family).person_id
         assert head in ids and db.session.get(Student, a).person_id in ids
+
+
+def _row(page: str, marker: str) -> str:
+    start = page.rindex("<tr", 0, page.index(marker))
+    return " ".join(page[start:page.index("</tr>", start) + 5].split())
+
+
+def test_family_list_rows_show_what_the_family_says(app, login_as, monkeypatch):
+    # The list reads columns, not families (paging.paginate(columns=...)), and free_places reads
+    # those rows: each row must still say what the family's own properties and free places say.
+    monkeypatch.setattr("casework.jp.today", lambda: date(2026, 6, 1))
+    with app.app_context():
+        hosting = make_family(3, ref="H-1", name="佐藤", renewal_due_on=date(2027, 3, 31))
+        make_placement(make_student(), hosting, date(2026, 5, 1))
+        away = make_family(2, name="鈴木")
+        db.session.add(UnavailablePeriod(host_family_id=away, starts_on=date(2026, 5, 30),
+                                         ends_on=date(2026, 6, 2), reason="入院"))
+        resting = make_family(2, status="suspended", name="高橋")
+        cancelled = make_family(1, status="cancelled", name="伊藤")
+        db.session.commit()
+        families = list(db.session.scalars(sa.select(HostFamily).order_by(HostFamily.id)))
+        free = {f.family.id: f for f in services.free_places(date(2026, 6, 1), families=families)}
+        expected = {}
+        for f in families:
+            shown = (f'<span class="muted">{free[f.id].blocked}</span>' if free[f.id].blocked
+                     else str(free[f.id].free))
+            expected[f.id] = (
+                f'<tr class="{"cancelled" if f.status == "cancelled" else ("inactive" if f.status != "registered" else "")}"> '
+                f'<td>{f.ref or ""}</td> <td><a href="/students/families/{f.id}">{f.name}</a><br>'
+                f'<span class="muted">{f.person.full_name}（{f.person.full_kana}）</span></td> '
+                f'<td>{f.person.address}<br>{f.person.phone}</td> <td class="num">{f.capacity}</td> '
+                f'<td class="num">{shown}</td> <td>{jp.format_date_ja(f.renewal_due_on)}</td> '
+                f'<td>{f.status_label}</td> </tr>')
+    page = login_as("coordinator").get("/students/families").get_data(as_text=True)
+    for family_id, row in expected.items():
+        assert _row(page, f'href="/students/families/{family_id}"') == row
+    assert "佐藤家" in expected[hosting] and '<td class="num">2</td> <td>令和9年3月31日（2027-03-31）</td> <td>登録</td>' in expected[hosting]
+    assert "受入不可" in expected[away] and "入院" in expected[away]
+    assert "「休止」" in expected[resting] and 'class="inactive"' in expected[resting]
+    assert 'class="cancelled"' in expected[cancelled] and "<td>取消</td>" in expected[cancelled]

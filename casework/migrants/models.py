@@ -131,7 +131,7 @@ class MigrationCase(Audited, Versioned, Timestamps, db.Model):
 
     @property
     def origin(self) -> str:
-        return f"{self.origin_prefecture}{self.origin_municipality}"
+        return origin_text(self.origin_prefecture, self.origin_municipality)
 
     @property
     def channel_label(self) -> str:
@@ -141,6 +141,11 @@ class MigrationCase(Audited, Versioned, Timestamps, db.Model):
     def title(self) -> str:
         where = f"{self.origin}から" if self.origin else ""
         return f"移住支援 {where}（{self.household_size}人世帯）"
+
+
+def origin_text(prefecture: str, municipality: str) -> str:
+    """Where the household came from, as lists and the case page show it."""
+    return f"{prefecture}{municipality}"
 
 
 # The case list's order and fiscal-year filter: the cohort date (migrants.reporting.cohort_date).

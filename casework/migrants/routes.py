@@ -33,6 +33,7 @@ from casework.migrants.models import (
     HouseholdMember,
     MigrationCase,
     SupportItem,
+    origin_text,
 )
 from casework.paging import paginate
 from casework.people import services as people
@@ -101,8 +102,9 @@ def cases():
         "name": (Person.kana_key, MigrationCase.id),
         "household": (MigrationCase.household_size.desc(), MigrationCase.id),
     }[sort]
-    page = paginate(query.order_by(*order))
-    return render_template("migrants/cases.html", page=page, form=form)
+    page = paginate(query.order_by(*order), columns=services.LIST_COLUMNS)
+    return render_template("migrants/cases.html", page=page, form=form, statuses=STATUS_LABELS,
+                           origin_text=origin_text)
 
 
 @bp.route("/followups")

@@ -208,3 +208,10 @@ def repayment(case: MigrationCase) -> Repayment | None:
     if case.moved_out_on < add_years(case.moved_in_on, cfg["MIGRANT_REPAY_HALF_YEARS"]):
         return Repayment("half", "半額", granted, granted // 2)
     return None
+
+
+# What the case list shows of each case (paging.paginate(..., columns=LIST_COLUMNS)): the list's
+# query joins the applicant (Person).
+LIST_COLUMNS = (MigrationCase.id, MigrationCase.ref, MigrationCase.status, MigrationCase.inquired_on,
+                MigrationCase.origin_prefecture, MigrationCase.origin_municipality,
+                MigrationCase.household_size, MigrationCase.moved_in_on, Person.full_name, Person.full_kana)

@@ -90,6 +90,11 @@ def normalize_corporate_number(text: str | None) -> str:
     return _NUMBER_SEPARATORS.sub("", unicodedata.normalize("NFKC", text or ""))
 
 
+def place_text(prefecture: str, municipality: str) -> str:
+    """Where an organization is, as lists and its page show it."""
+    return f"{prefecture}{municipality}"
+
+
 class Organization(Audited, Versioned, Timestamps, db.Model):
     """A company or institution: outside the region (域外) or local (市内・地域内)."""
 
@@ -120,7 +125,7 @@ class Organization(Audited, Versioned, Timestamps, db.Model):
 
     @property
     def place(self) -> str:
-        return f"{self.prefecture}{self.municipality}"
+        return place_text(self.prefecture, self.municipality)
 
     def refresh_keys(self) -> None:
         self.name_key = organization_key(self.name)

@@ -23,6 +23,7 @@ from casework.partnerships.models import (
     KIND_LABELS,
     OUTCOME_LABELS,
     OUTCOME_UNITS,
+    STATUS_BADGES,
     STATUS_LABELS,
     TRANSITIONS,
     Activity,
@@ -30,8 +31,10 @@ from casework.partnerships.models import (
     OrganizationContact,
     Outcome,
     Partnership,
+    place_text,
 )
 from casework.partnerships.services import (
+    LIST_COLUMNS,
     PREFECTURES,
     PartnershipFilters,
     ServiceError,
@@ -91,10 +94,10 @@ def partnership_list():
         q=request.args.get("q", "").strip()[:100], kind=request.args.get("kind", ""),
         status=request.args.get("status", ""), prefecture=request.args.get("prefecture", ""),
         fiscal_year=_int_arg("fy"), sort=request.args.get("sort", "agreed_desc"))
-    page = _paginate(search_partnerships(filters))
+    page = paginate(search_partnerships(filters), columns=LIST_COLUMNS)
     return render_template("partnerships/list.html", page=page, filters=filters,
                            kinds=KIND_LABELS, statuses=STATUS_LABELS, prefectures=PREFECTURES,
-                           fiscal_years=_fiscal_years())
+                           fiscal_years=_fiscal_years(), badges=STATUS_BADGES, place_text=place_text)
 
 
 def _partnership_form(form: PartnershipForm, p: Partnership | None) -> PartnershipForm:

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from casework import jp
 from casework.auth.models import User
@@ -223,9 +222,15 @@ class PartnershipFilters:
     sort: str = "agreed_desc"
 
 
+# What the partnership list shows of each partnership and its organization (the list's query
+# joins it): paging.paginate(search_partnerships(...), columns=LIST_COLUMNS).
+LIST_COLUMNS = (Partnership.id, Partnership.ref, Partnership.kind, Partnership.status, Partnership.agreed_on,
+                Organization.name, Organization.outside_region, Organization.prefecture, Organization.municipality)
+
+
 def search_partnerships(f: PartnershipFilters) -> sa.Select:
-    # The organization of each row comes with the row (a list shows it): no query per row.
-    query = sa.select(Partnership).join(Partnership.organization).options(so.contains_eager(Partnership.organization))
+    # Joined to the organization: the list shows its columns (LIST_COLUMNS), no query per row.
+    query = sa.select(Partnership).join(Partnership.organization)
     if f.q:
         key = organization_key(f.q)
         query = query.where(sa.or_(Organization.name_key.contains(key, autoescape=True),

@@ -38,6 +38,15 @@ MEAL_LABELS = {
 }
 
 
+def household_name(family_name: str) -> str:
+    """What a host family is called: the household head's family name and 家 (田中家)."""
+    return f"{family_name}家"
+
+
+def family_status_label(status: str) -> str:
+    return str(FAMILY_STATUS_LABELS.get(status, status))
+
+
 class HostFamily(Audited, Versioned, Timestamps, db.Model):
     """A household that hosts students. The household head is a Person (address, phone)."""
 
@@ -77,11 +86,11 @@ class HostFamily(Audited, Versioned, Timestamps, db.Model):
 
     @property
     def name(self) -> str:
-        return f"{self.person.family_name}家" if self.person else f"#{self.id}"
+        return household_name(self.person.family_name) if self.person else f"#{self.id}"
 
     @property
     def status_label(self) -> str:
-        return str(FAMILY_STATUS_LABELS.get(self.status, self.status))
+        return family_status_label(self.status)
 
     @property
     def meals_label(self) -> str:

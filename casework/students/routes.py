@@ -42,6 +42,8 @@ from casework.students.models import (
     Student,
     StudentContact,
     UnavailablePeriod,
+    family_status_label,
+    household_name,
 )
 from casework.students.services import NEXT_STATUSES, Refused
 
@@ -110,14 +112,15 @@ def _sort(query, options: dict, key: str):
     return query.order_by(*options.get(key) or next(iter(options.values())))
 
 
-def _paginate_sorted(model, conditions: list, options: dict, key: str):
+def _paginate_sorted(model, conditions: list, options: dict, key: str, columns: tuple | None = None):
     """A page of the model's list (joined to its person). In furigana order (the default) the
-    person index is walked (people.in_kana_order): no sort of every record per page."""
+    person index is walked (people.in_kana_order): no sort of every record per page.
+    `columns`: rows of these columns (of the model and its person) instead of records."""
     listed = sa.select(model).join(model.person).where(*conditions)
     if (key if key in options else next(iter(options))) == "kana":
         return paginate(lambda window: people.in_kana_order(model, conditions, window),
-                        count=listed.with_only_columns(model.id))
-    return paginate(_sort(listed, options, key))
+                        count=listed.with_only_columns(model.id), columns=columns)
+    return paginate(_sort(listed, options, key), columns=columns)
 
 
 # --- overview --------------------------------------------------------------------------------
@@ -318,7 +321,8 @@ FAMILY_SORT_LABELS = {"kana": "ふりがな順", "ref": "番号順", "capacity":
 def families():
     form = ListFilterForm(request.args)
     form.q.label.text = "検索（氏名・ふりがな・番号・住所）"
-    form.status.choices = choices([("", "すべて")] + [(k, str(v)) for k, v in FAMILY_STATUS_LABELS.items()])
+    statuses = {code: family_status_label(code) for code in FAMILY_STATUS_LABELS}
+    form.status.choices = choices([("", "すべて")] + list(statuses.items()))
     form.sort.choices = choices(FAMILY_SORT_LABELS.items())
     conditions = []
     text = (form.q.data or "").strip()
@@ -329,10 +333,12 @@ def families():
                                  Person.address.contains(text, autoescape=True)))
     if form.status.data:
         conditions.append(HostFamily.status == form.status.data)
-    page = _paginate_sorted(HostFamily, conditions, FAMILY_SORTS, form.sort.data)
+    page = _paginate_sorted(HostFamily, conditions, FAMILY_SORTS, form.sort.data,
+                            columns=services.FAMILY_LIST_COLUMNS)
     today = jp.today()
     free = {f.family.id: f for f in services.free_places(today, families=list(page.items))}
-    return render_template("students/families.html", page=page, form=form, free=free)
+    return render_template("students/families.html", page=page, form=form, free=free, statuses=statuses,
+                           household_name=household_name)
 
 
 def _fill_family(family: HostFamily, form) -> None:
