@@ -141,6 +141,7 @@ def main(argv=None) -> None:
         ("dashboard (repeat views, cached rollup)", "manager", f"/plans/?fy={fy}"),
         ("drill-down 1-01-01-1, one month", "manager", f"/plans/indicators/1-01-01-1/records?fy={fy}&month={fy}-06&scope=month"),
         ("drill-down 1-01-01-1, year to date", "manager", f"/plans/indicators/1-01-01-1/records?fy={fy}&month={fy + 1}-03"),
+        ("drill-down 1-01-06-1, year to date", "manager", f"/plans/indicators/1-01-06-1/records?fy={fy}&month={fy + 1}-03"),
         ("startup case list", "counter", "/startups/cases"),
         ("startup case list, one fiscal year", "counter", f"/startups/cases?fy={fy}"),
         ("person search, furigana prefix ﾀﾅｶ", "counter", "/people/?q=" + urllib.parse.quote("ﾀﾅｶ")),

@@ -156,11 +156,22 @@ def _holds(url: str, cases: int) -> bool:
             total = conn.execute(sa.text(
                 "SELECT (SELECT COUNT(*) FROM startup_cases) + (SELECT COUNT(*) FROM migration_cases)"
                 " + (SELECT COUNT(*) FROM placements) + (SELECT COUNT(*) FROM partnerships)")).scalar()
-            return total == cases
+            schema = {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
+            # A database made before the latest migration lacks its indexes: made again.
+            return total == cases and schema == _migration_heads()
     except sa.exc.SQLAlchemyError:
         return False
     finally:
         engine.dispose()
+
+
+def _migration_heads() -> set[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return set(ScriptDirectory.from_config(config).get_heads())
 
 
 def main(argv=None) -> None:
