@@ -3,6 +3,7 @@ thousand rows, so that it spans more than one chunk, imported with the CLI as st
 
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from casework.audit.models import AuditEntry
@@ -150,3 +151,48 @@ def test_a_record_changed_while_importing_is_not_overwritten(app, runner, tmp_pa
     with app.app_context():
         assert db.session.scalars(sa.select(Person.phone)).all() == ["", ""]
     assert _count(app, AuditEntry) == entries_before and _count(app, StartupCase) == 2
+
+
+def test_a_chunk_the_database_refuses_writes_nothing(app, runner, tmp_path, monkeypatch):
+    """A chunk's rows go to the database in bulk (COPY on PostgreSQL): a row it refuses (here a
+    ref that someone else stored meanwhile) stops the import with the chunk's lines named."""
+    assert _import(runner, _file(tmp_path, [_row(1)], "first.csv")).exit_code == 0
+    entries_before = _count(app, AuditEntry)
+    prepare = StartupImport.prepare_chunk
+
+    def someone_adds_the_same_ref_meanwhile(self, chunk):
+        prepare(self, chunk)  # T00003 is not there yet when the chunk's cases are read
+        person_id = db.session.scalar(sa.select(Person.id))
+        db.session.execute(sa.insert(StartupCase).values(ref="T00003", person_id=person_id))
+
+    monkeypatch.setattr(StartupImport, "prepare_chunk", someone_adds_the_same_ref_meanwhile)
+    result = _import(runner, _file(tmp_path, [_row(2), _row(3)], "second.csv"))
+    assert result.exit_code != 0
+    assert "line 2: -: 2〜3行目を保存できませんでした（IntegrityError）" in result.output
+    assert _count(app, StartupCase) == 1 and _count(app, Person) == 1
+    assert _count(app, AuditEntry) == entries_before
+
+
+def test_no_statement_waits_behind_rows_being_written(app):
+    """On PostgreSQL the rows are streamed by COPY, which holds the connection until it ends: a
+    statement sent meanwhile (a lazy load between batches) is refused at once instead of
+    waiting forever. On SQLite each batch is written when given, so a statement simply runs."""
+    from casework.audit.trail import audit_entry
+    from casework.imports.batch import RowWriter
+
+    with app.app_context():
+        entry = audit_entry("import", entity="startup", detail="test")
+
+        def write_and_ask():
+            with RowWriter(AuditEntry.__table__, entry) as writer:
+                writer.write([entry])
+                return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+
+        if db.session.get_bind().dialect.name == "postgresql":
+            with pytest.raises(RuntimeError, match="while rows were being copied into audit_log"):
+                write_and_ask()
+            db.session.rollback()
+            assert _count(app, AuditEntry) == 0
+        else:
+            assert write_and_ask() == 1
+            db.session.rollback()

@@ -4,24 +4,29 @@ objects (issue 9: 100,000 rows at 5,000 rows/s, all or nothing, memory bounded).
 For each chunk the kind looks up what its rows need with one query per table (its records by
 ref, people by furigana and birth date, ...), then stages every row in memory by the same rules
 as the row-by-row path (the people services' keep_spelling/update_person, the models' own key
-functions), and the chunk is written when its last row is staged: one executemany INSERT per
-table, one executemany UPDATE per table (by id and version, like the ORM's optimistic lock),
-one executemany INSERT of the audit entries, built by the same functions as the flush hook
-(casework.audit.trail.record_values/changed_values/audit_entry).
+functions), and the chunk is written when its last row is staged: the new records' ids are
+reserved, then one bulk INSERT per table (RowWriter: COPY on PostgreSQL, one executemany on
+SQLite, with the columns' own type processing), one executemany UPDATE per table (by id and
+version, like the ORM's optimistic lock), and one bulk INSERT of the audit entries, built by the
+same functions as the flush hook (casework.audit.trail.record_values/changed_values/audit_entry).
 
-Everything goes through db.session inside the import's single transaction: the rollup cache
-hook sees the INSERTs and UPDATEs (casework.plans.cache._on_execute) and bumps the generation
-in that transaction; the next chunk's queries see what earlier chunks wrote (a person created
-at line 10 is matched at line 5,010); a failed import rolls back every chunk. A chunk's records
-are dropped once it is written: what stays per row is its outcome and summary."""
+Everything goes through the session's connection inside the import's single transaction: the
+rollup cache generation is bumped in that transaction (by the cache's statement hook for the
+UPDATEs, by RowWriter for the bulk INSERTs); the next chunk's queries see what earlier chunks
+wrote (a person created at line 10 is matched at line 5,010); a failed import rolls back every
+chunk. A chunk's records are dropped once it is written: what stays per row is its outcome and
+summary."""
 
 import functools
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.audit.models import AuditEntry
@@ -76,10 +81,10 @@ class Staged:
             raise AttributeError(name)
         if name in self.values:
             return self.values[name]
-        attribute = getattr(self.model, name, None)
-        if isinstance(attribute, property):
-            return attribute.fget(self)
-        raise AttributeError(f"{self.model.__name__}.{name}")
+        getter = _instance_getter(self.model, name)
+        if getter is None:
+            raise AttributeError(f"{self.model.__name__}.{name}")
+        return getter(self)
 
     def __setattr__(self, name: str, value) -> None:
         if name not in self.values:
@@ -90,6 +95,19 @@ class Staged:
     def as_foreign_key(self):
         """What a foreign key to this record holds: its id, or itself while it has none."""
         return self if self.values.get("id") is None else self.values["id"]
+
+
+@functools.cache
+def _instance_getter(model, name: str) -> Callable | None:
+    """The function behind the model's property or hybrid property `name` (what an instance
+    computes; a hybrid's class-level side is an SQL expression), or None."""
+    for cls in model.__mro__:
+        if name in cls.__dict__:
+            attribute = cls.__dict__[name]
+            if isinstance(attribute, property | hybrid_property):
+                return attribute.fget
+            return None
+    return None
 
 
 @functools.cache
@@ -131,24 +149,118 @@ def _reserve_ids(table: sa.Table, count: int) -> list[int]:
 
     An INSERT ... RETURNING of many rows is slow or falls back to a statement per row (the
     order of returned ids is not guaranteed on SQLite; psycopg re-parses the long multi-row
-    statement on PostgreSQL), so the ids are taken first and the rows inserted with them in a
-    plain executemany. PostgreSQL: from the column's own sequence, as the default would.
+    statement on PostgreSQL), so the ids are taken first and the rows inserted with them.
+    PostgreSQL: from the column's own sequence, as the default would (its name looked up once:
+    `nextval(pg_get_serial_sequence(...))` looked it up again for every id, 5 ms a chunk).
     SQLite: max(id) + 1 on, as SQLite itself does; the import's transaction holds the write
     lock from its BEGIN IMMEDIATE (casework.db), so nobody can insert meanwhile."""
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
-        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
-        query = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+        sequence = session.execute(sa.select(sa.func.pg_get_serial_sequence(table.name, "id"))).scalar_one()
+        query = (sa.select(sa.func.nextval(sa.cast(sa.literal(sequence), postgresql.REGCLASS)))
+                 .select_from(sa.func.generate_series(1, count)))
         return sorted(session.execute(query).scalars())
     last = session.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
     return list(range(last + 1, last + 1 + count))
 
 
-def _insert(table: sa.Table, rows: list[dict]) -> None:
-    """INSERT the rows (their foreign keys resolved) in one executemany, giving them their ids."""
-    for row, new_id in zip(rows, _reserve_ids(table, len(rows)), strict=True):
-        row["id"] = new_id
-    db.session.execute(sa.insert(table), rows)
+@functools.lru_cache(maxsize=64)
+def _bind_processors(table: sa.Table, names: tuple[str, ...], dialect) -> tuple:
+    """The columns' own bind processing (UTCDateTime's check and conversion to UTC, JSON's
+    serializer, SQLite's date formats), exactly as an INSERT through SQLAlchemy applies it."""
+    return tuple(table.c[name].type._cached_bind_processor(dialect) for name in names)
+
+
+class RowWriter:
+    """INSERT rows (dicts keyed by column name, the same keys in every row) into one table in
+    the session's transaction, with each column's type processing, as
+    `session.execute(sa.insert(table), rows)` would, without its per-row cost (bench/README.md
+    "Import"). PostgreSQL: one COPY for everything written while the writer is open (an
+    executemany there is one INSERT per row, each parsed, bound and executed by the server).
+    The server inserts the rows as they arrive, so the caller may do other work between
+    write() calls while the server catches up; leaving the `with` waits for it. SQLite: one
+    executemany per write(). Errors are raised as SQLAlchemy's (IntegrityError, ...), as from
+    session.execute. These statements do not pass through the session's hooks, so the rollup
+    cache is bumped here as its hooks would (casework.plans.cache, in the same transaction)."""
+
+    def __init__(self, table: sa.Table, names: Iterable[str]):
+        self.table = table
+        self.names = tuple(names)
+        self.connection = db.session.connection()
+        self.dialect = self.connection.dialect
+        self.processors = _bind_processors(table, self.names, self.dialect)
+        preparer = self.dialect.identifier_preparer
+        columns = ", ".join(preparer.quote(name) for name in self.names)
+        if self.dialect.name == "postgresql":
+            self.statement = f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN"
+        else:
+            self.statement = (f"INSERT INTO {preparer.format_table(table)} ({columns}) "
+                              f"VALUES ({', '.join('?' * len(self.names))})")
+        self._copy = None
+        self._stack = None
+
+    def __enter__(self) -> "RowWriter":
+        if self.dialect.name == "postgresql":
+            self._stack = ExitStack()
+            # While the COPY runs, psycopg holds the connection: a statement on it (a lazy load
+            # in the caller's work between batches) would wait for it forever. Refuse instead.
+            sa.event.listen(self.connection, "before_cursor_execute", self._refuse)
+            self._stack.callback(sa.event.remove, self.connection, "before_cursor_execute", self._refuse)
+            with self._errors():
+                cursor = self._stack.enter_context(self.connection.connection.driver_connection.cursor())
+                self._copy = self._stack.enter_context(cursor.copy(self.statement))
+        return self
+
+    def _refuse(self, *_args, **_kwargs) -> None:
+        raise RuntimeError(f"a statement was sent while rows were being copied into {self.table.name}")
+
+    def __exit__(self, *exc_info) -> None:
+        if self._stack is not None:
+            with self._errors():
+                self._stack.__exit__(*exc_info)  # ends the COPY, waiting for the server
+        if exc_info[0] is None:
+            from casework.plans import cache as rollup_cache  # casework.plans imports the framework
+
+            if self.table.name in rollup_cache.watched_tables():
+                rollup_cache.bump(db.session())  # the Session itself, not its scoped proxy
+
+    @contextmanager
+    def _errors(self):
+        error = self.dialect.loaded_dbapi.Error
+        try:
+            yield
+        except error as exc:
+            raise sa.exc.DBAPIError.instance(self.statement, None, exc, error, hide_parameters=True) from exc
+
+    def write(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        columns = []
+        for name, process in zip(self.names, self.processors, strict=True):
+            values = [row[name] for row in rows]
+            columns.append(values if process is None else [process(value) for value in values])
+        if any(len(row) != len(self.names) for row in rows):
+            raise ValueError(f"{self.table.name}: rows with other columns than {self.names}")
+        records = zip(*columns, strict=True)
+        if self._copy is None:
+            self.connection.exec_driver_sql(self.statement, list(records))
+            return
+        with self._errors():
+            for record in records:
+                self._copy.write_row(record)
+
+
+# Rows handed to the database at a time. PostgreSQL: the server inserts one batch while the
+# loader prepares the next (audit entries, values) instead of waiting at the end of each table.
+# SQLite runs in this process, so there is nothing to overlap: one executemany per table
+# (measured: batches of 250 there cost 1.4 s more CPU at 100,000 rows).
+WRITE_BATCH = 1000
+
+
+def _batches(items: list):
+    size = WRITE_BATCH if db.session.get_bind().dialect.name == "postgresql" else max(1, len(items))
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _person_of(record: Staged) -> int | None:
@@ -188,10 +300,16 @@ class Chunk:
         return [Staged(model, dict(row), is_new=False) for row in result.mappings()]
 
     def by_ref(self, model, refs: Iterable[str]) -> dict[str, Staged]:
-        refs = {ref for ref in refs if ref}
+        refs = sorted({ref for ref in refs if ref})
         if not refs:
             return {}
-        return {record.ref: record for record in self.select(model, model.ref.in_(refs))}
+        if db.session.get_bind().dialect.name == "postgresql":
+            # One array parameter: an IN list of 2,000 parameters cost more to render and send
+            # (SQLAlchemy and psycopg each handle every placeholder) than to run.
+            wanted = model.__table__.c.ref == sa.any_(sa.bindparam("refs", refs, type_=postgresql.ARRAY(sa.String)))
+        else:
+            wanted = model.__table__.c.ref.in_(refs)
+        return {record.ref: record for record in self.select(model, wanted)}
 
     # --- writing
     def create(self, model, **values) -> Staged:
@@ -244,27 +362,45 @@ class Chunk:
             self._link(values, values.keys())
 
     def write(self) -> None:
-        """INSERT the new records (parents first), UPDATE the changed ones, then the audit log."""
-        self._insert_created()
-        self._resolve_links()
-        self._update_changed()
-        self._write_audit()
+        """INSERT the new records (parents first), UPDATE the changed ones, then the audit log.
 
-    def _resolve_links(self) -> None:
-        """Foreign keys to records created in this chunk get their ids, where known by now."""
-        for values, name in self._links:
-            target = values[name]
-            if isinstance(target, Staged) and target.values["id"] is not None:
-                values[name] = target.values["id"]
-
-    def _insert_created(self) -> None:
+        The ids of the new records are reserved first, so every foreign key and audit entry
+        is known before anything is sent. While the server inserts a table's rows (on
+        PostgreSQL as they arrive), the audit entries are built, and while it inserts those,
+        the next ones are formatted; the entries keep the order of the changes."""
+        self._give_ids()
+        # Who acts is read before any COPY starts (the logged-in user may need loading).
+        entries = self._audit_entries(*current_actor())
+        built: list[dict] = []
         order = {table: n for n, table in enumerate(db.metadata.sorted_tables)}
         by_model: dict[Any, list[Staged]] = defaultdict(list)
         for record in self._created:
             by_model[record.model].append(record)
         for model in sorted(by_model, key=lambda m: order[m.__table__]):
-            self._resolve_links()  # the parents were inserted before
-            _insert(model.__table__, [record.values for record in by_model[model]])
+            records = by_model[model]
+            with RowWriter(model.__table__, records[0].values) as writer:
+                for batch in _batches(records):
+                    writer.write([record.values for record in batch])
+                    built.extend(itertools.islice(entries, len(batch)))
+        self._update_changed()
+        built.extend(entries)
+        if built:
+            with RowWriter(AuditEntry.__table__, built[0]) as writer:
+                for batch in _batches(built):
+                    writer.write(batch)
+
+    def _give_ids(self) -> None:
+        """Reserve the new records' ids (one query per table); then every foreign key to them."""
+        by_table: dict[sa.Table, list[Staged]] = defaultdict(list)
+        for record in self._created:
+            by_table[record.model.__table__].append(record)
+        for table, records in by_table.items():
+            for record, new_id in zip(records, _reserve_ids(table, len(records)), strict=True):
+                record.values["id"] = new_id
+        for values, name in self._links:
+            target = values[name]
+            if isinstance(target, Staged):
+                values[name] = target.values["id"]
 
     def _update_changed(self) -> None:
         by_model: dict[Any, list[Staged]] = defaultdict(list)
@@ -288,9 +424,9 @@ class Chunk:
             if versioned and dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
                 raise StaleDataError(f"{table.name}: {len(params) - result.rowcount} changed meanwhile")
 
-    def _write_audit(self) -> None:
-        user_id, username = current_actor()  # once per chunk: the same for every entry
-        entries = []
+    def _audit_entries(self, user_id: int | None, username: str):
+        """The chunk's audit entries in the order of the changes, as the flush hook makes them
+        (the actor is the same for every entry: read once per chunk)."""
         for action, record, before, after in self._entries:
             model = record.model
             if not getattr(model, "__audited__", False):
@@ -300,11 +436,9 @@ class Chunk:
                 before, after = None, record_values(model, after)
             else:
                 before, after = changed_values(model, before, after)
-            entries.append(audit_entry(action, entity=model.__tablename__, entity_id=record.values["id"],
-                                       person_id=_person_of(record), before=before, after=after,
-                                       user_id=user_id, username=username))
-        if entries:
-            db.session.execute(sa.insert(AuditEntry.__table__), entries)
+            yield audit_entry(action, entity=model.__tablename__, entity_id=record.values["id"],
+                              person_id=_person_of(record), before=before, after=after,
+                              user_id=user_id, username=username)
 
 
 class ChunkPeople:

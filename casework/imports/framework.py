@@ -139,8 +139,15 @@ def _check_header(kind: ImportKind, header: list[str]) -> list[LineError]:
     return errors
 
 
+# Parsed cells remembered per column while a file is parsed (a parser is a function of the
+# cell's text alone): large files repeat the same family names, furigana and dates over and
+# over. Bounded, so that a file of all-different cells costs no more memory than before.
+PARSED_CELLS_KEPT = 20_000
+
+
 def _parse_rows(kind: ImportKind, header: list[str], table) -> tuple[list[Row], list[LineError]]:
     columns = {c.name: c for c in kind.columns}
+    known: dict[str, dict[str, tuple[bool, Any]]] = {name: {} for name in header}
     rows, errors = [], []
     for line, cells in table:
         if len(cells) > len(header):
@@ -152,10 +159,18 @@ def _parse_rows(kind: ImportKind, header: list[str], table) -> tuple[list[Row], 
             if column.required and not cell.strip():
                 errors.append(LineError(line, name, "必須の項目が空です"))
                 continue
-            try:
-                values[name] = column.parse(cell)
-            except ValueError as exc:
-                errors.append(LineError(line, name, str(exc)))
+            parsed = known[name].get(cell)
+            if parsed is None:
+                try:
+                    parsed = (True, column.parse(cell))
+                except ValueError as exc:
+                    parsed = (False, str(exc))
+                if len(known[name]) < PARSED_CELLS_KEPT:
+                    known[name][cell] = parsed
+            if parsed[0]:
+                values[name] = parsed[1]
+            else:
+                errors.append(LineError(line, name, parsed[1]))
         rows.append(Row(line, values))
     return rows, errors
 
