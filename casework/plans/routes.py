@@ -66,7 +66,7 @@ from casework.web import (
     csv_response,
     file_response,
     not_encodable_page,
-    record_url,
+    record_links,
     requested_csv_encoding,
 )
 
@@ -298,9 +298,10 @@ def _record_links(listing) -> dict[int, str | None]:
     if source is None or not ids:
         return {}
     try:
-        return {i: record_url(source.record_endpoint, **{source.record_id_arg: i}) for i in ids}
+        link = record_links(source.record_endpoint, source.record_id_arg)
     except BuildError:
         return dict.fromkeys(ids)
+    return {i: link(i) for i in ids}
 
 
 @bp.route("/indicators/<code>/rule", methods=["GET", "POST"])
