@@ -251,8 +251,12 @@ sa.Index("ix_partnerships_newest", Partnership.agreed_on.desc().nulls_last(), Pa
 COUNTED_ON = sa.case((Partnership.status == sa.literal_column("'negotiating'"), sa.null()),
                      else_=Partnership.agreed_on)
 # The drill-down lists the records behind a number in that order (bench/README.md); with the
-# status and organization it holds all the source reads.
-sa.Index("ix_partnerships_drilldown", COUNTED_ON, Partnership.id, Partnership.status, Partnership.organization_id)
+# status and organization it holds all the source reads. The expression is COUNTED_ON, written
+# as PostgreSQL prints it back, line breaks included: Alembic compares an expression index by
+# its text, and tests/test_migrations.py must find the migration's index equal to this one.
+_COUNTED_ON_AS_PRINTED = "(\nCASE\n    WHEN status = 'negotiating' THEN NULL\n    ELSE agreed_on\nEND)"
+sa.Index("ix_partnerships_drilldown", sa.text(_COUNTED_ON_AS_PRINTED),
+         Partnership.id, Partnership.status, Partnership.organization_id)
 
 
 class PartnershipPartner(Audited, Timestamps, db.Model):
