@@ -16,7 +16,7 @@ from casework import jp
 from casework.extensions import db
 from casework.people import services as people
 from casework.people.models import Person
-from casework.plans.rollup import RuleSpec, _aggregate, drill_page
+from casework.plans.rollup import DrillCursor, RuleSpec, _aggregate, drill_page
 from casework.plans.sources import get_source
 from casework.students.models import HostFamily
 
@@ -268,12 +268,15 @@ DRILL_WALKS = {  # source: (the date column, the subject column)
 
 @pytest.mark.parametrize("source_name", list(DRILL_WALKS))
 @pytest.mark.parametrize("scope", ["to_date", "month"])
-def test_a_drilldown_page_walks_an_index_in_the_order_shown(app, source_name, scope):
+@pytest.mark.parametrize("from_cursor", [False, True])
+def test_a_drilldown_page_walks_an_index_in_the_order_shown(app, source_name, scope, from_cursor):
+    """By page number (OFFSET) or from the place the link carried (a range from there)."""
     measure, window, start = RULES[source_name]
     date_column, subject = DRILL_WALKS[source_name]
+    cursor = DrillCursor(date(2026, 8, 10), 1234) if from_cursor else None
     with app.app_context():
         query = drill_page(RuleSpec(source_name, measure, window, start), get_source(source_name), 2026, 5,
-                           scope, limit=50, offset=100)
+                           scope, limit=50, offset=0 if from_cursor else 100, after=cursor)
         plan = plan_of(query)
         db.session.rollback()
         dialect = db.engine.dialect.name

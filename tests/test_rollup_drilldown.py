@@ -101,3 +101,69 @@ def test_records_page_lists_the_number_clicked(app, runner, tmp_path, login_as):
         assert len(views) == 3
     # A coordinator may not open the startup indicator's records: 404, as if missing.
     assert login_as("coordinator").get("/plans/indicators/1-01-01-1/records?fy=2026").status_code == 404
+
+
+def _walk(drill, spec, item, scope, month):
+    """Every page read from the cursor of the one before, forwards then backwards."""
+    from casework.plans.rollup import DrillCursor
+
+    first = drill(spec, 2026, month, scope=scope, page=1, per_page=1, counted=item)
+    forwards, page = [first], first
+    while page.page < page.pages:
+        page = drill(spec, 2026, month, scope=scope, page=page.page + 1, per_page=1, counted=item,
+                     after=DrillCursor.parse(page.after_last))
+        forwards.append(page)
+    backwards = [page]
+    while page.page > 1:
+        page = drill(spec, 2026, month, scope=scope, page=page.page - 1, per_page=1, counted=item,
+                     before=DrillCursor.parse(page.before_first))
+        backwards.append(page)
+    return forwards, backwards
+
+
+def test_pages_read_from_a_cursor_are_the_pages_read_by_number(app, runner, tmp_path):
+    """The next and previous links carry the place of the last or first row shown: the pages they
+    open are exactly the numbered pages, forwards and backwards, in every source and scope."""
+    drilldown_data(runner, tmp_path)
+    from casework.plans.rollup import RuleSpec, compute, drilldown
+
+    with app.app_context():
+        rollup = compute(2026)
+        for code in CODES:
+            item = rollup.get(code)
+            spec = RuleSpec(item.source, item.measure, item.window, item.window_start)
+            for scope, month in (("to_date", "2027-03"), ("month", "2026-05"), ("undated", "2027-03")):
+                by_number = [[r.record_id for r in drilldown(spec, 2026, month, scope=scope, page=n, per_page=1,
+                                                             counted=item).rows]
+                             for n in range(1, drilldown(spec, 2026, month, scope=scope, per_page=1,
+                                                         counted=item).pages + 1)]
+                forwards, backwards = _walk(drilldown, spec, item, scope, month)
+                assert [[r.record_id for r in p.rows] for p in forwards] == by_number, (code, scope)
+                assert [[r.record_id for r in p.rows] for p in reversed(backwards)] == by_number, (code, scope)
+
+
+def test_the_records_pages_links_carry_their_place(app, runner, tmp_path, login_as):
+    import re
+
+    drilldown_data(runner, tmp_path)
+    app.config["PAGE_SIZE"] = 1
+    manager = login_as("manager")
+    url = "/plans/indicators/1-01-01-1/records?fy=2026&month=2027-03"
+    numbered = [manager.get(f"{url}&page={n}").get_data(as_text=True) for n in (1, 2, 3, 4)]
+
+    def titles(html):
+        return re.findall(r'<tr>\s*<td>([^<]+)</td>', html)
+
+    html, followed = numbered[0], [titles(numbered[0])]
+    while (link := re.search(r'<a rel="next" href="([^"]+)"', html)):
+        assert "after=" in link.group(1)
+        html = manager.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+        followed.append(titles(html))
+    assert followed == [titles(page) for page in numbered] and len(followed) == 4
+    assert all(len(page) == 1 for page in followed) and len({page[0] for page in followed}) == 4
+    assert "4 / 4 ページ" in html
+    link = re.search(r'<a rel="prev" href="([^"]+)"', html).group(1)
+    assert "before=" in link
+    assert titles(manager.get(link.replace("&amp;", "&")).get_data(as_text=True)) == titles(numbered[2])
+    # A cursor that is not one is ignored: the page is found by its number.
+    assert titles(manager.get(f"{url}&page=2&after=nonsense").get_data(as_text=True)) == titles(numbered[1])

@@ -37,6 +37,7 @@ from casework.plans.models import (
     Target,
 )
 from casework.plans.rollup import (
+    DrillCursor,
     RuleSpec,
     drilldown,
     month_index,
@@ -224,7 +225,9 @@ def records(code: str):
     # The rule the rollup counted with: the number and its records come from the same rule.
     spec = RuleSpec(item.source, item.measure, item.window, item.window_start)
     per_page = current_app.config["PAGE_SIZE"]
-    listing = drilldown(spec, fy, month, scope=scope, page=page, per_page=per_page, counted=item)
+    listing = drilldown(spec, fy, month, scope=scope, page=page, per_page=per_page, counted=item,
+                        after=DrillCursor.parse(request.args.get("after")),
+                        before=DrillCursor.parse(request.args.get("before")))
     html = render_template(
         "plans/records.html", fy=fy, ind=item, item=item, month=month, index=index, scope=scope,
         value=value, listing=listing, links=_record_links(listing),
