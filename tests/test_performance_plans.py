@@ -125,6 +125,58 @@ def test_matching_a_person_seeks_the_furigana_and_birth_date_index(app, town):
     assert "ix_people_kana_key" in plan, plan
 
 
+def _plain_plan(statement) -> str:
+    """plan_of without imposing anything: the plan the planner picks by itself."""
+    connection = db.session.connection()
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    if connection.dialect.name == "sqlite":
+        return "\n".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    return "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+
+
+@pytest.mark.parametrize("statistics", ["analyzed", "none"])
+def test_the_import_matches_a_chunk_of_people_with_one_index_probe_per_key(app, town, statistics):
+    """The batched import reads the people a chunk's rows may name in one query
+    (people.matching_people): one probe of ix_people_kana_key_birth_date per key, whatever the
+    statistics, so a chunk costs the same at 1,000 people or 1,000,000 (bench/README.md, "Import").
+
+    Asked of the plain EXPLAIN, nothing imposed. "none" is the import's case on PostgreSQL: the
+    people written earlier in the import's own transaction, on a table never analyzed. There the
+    planner takes `merged_into_id IS NULL` as 0.5 % of the rows and the keys as 100, so a plain
+    join of the keys with people hash-joined them with every live person (read through a partial
+    index of the live people); matching_people's LATERAL subquery (OFFSET 0) leaves it a nested
+    loop over the keys, each an Index Scan of the (kana_key, birth_date) index, merged people
+    dropped after. SQLite: the keys (json_each) are the outer loop, each a SEARCH of that index."""
+    keys = {(jp.fold_kana_name("たなか", "はなこ"), date(1950, 1, 1)),
+            (jp.fold_kana_name("さとう", "たろう"), date(1950, 2, 12)),
+            (jp.fold_kana_name("すずき", "いちろう"), date(1999, 12, 31))}
+    with app.app_context():
+        connection = db.session.connection()
+        dialect = connection.dialect.name
+        if statistics == "analyzed":
+            connection.exec_driver_sql("ANALYZE people" if dialect == "postgresql" else "ANALYZE")
+        elif dialect == "postgresql":
+            # The statistics of a table nobody analyzed yet, in this transaction only.
+            if not connection.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar():
+                db.session.rollback()
+                pytest.skip("removing a table's statistics takes a superuser")
+            connection.exec_driver_sql("DELETE FROM pg_statistic WHERE starelid = 'people'::regclass")
+        plan = _plain_plan(people.matching_people(keys))
+        db.session.rollback()
+    if dialect == "sqlite":
+        lines = plan.splitlines()
+        assert lines[0].startswith("SCAN json_each"), plan
+        assert "SEARCH people USING INDEX ix_people_kana_key_birth_date (kana_key=? AND birth_date=?)" in plan, plan
+        assert not _sqlite_scans(plan, "people"), plan
+    else:
+        assert "Hash" not in plan and "Merge" not in plan and "Seq Scan" not in plan, plan
+        loop, keys_scan, probe = (next(i for i, line in enumerate(plan.splitlines()) if text in line)
+                                  for text in ("Nested Loop", "Function Scan on json_to_recordset",
+                                               "Index Scan using ix_people_kana_key_birth_date on people"))
+        assert loop < keys_scan < probe, plan  # the keys outside, the index probed for each
+        assert "Index Cond: (((kana_key)::text = keys.k) AND (birth_date = keys.d))" in plan, plan
+
+
 # The person search: each way of matching (people.services.match_conditions) is one range of its
 # own partial index of the live people, read in furigana order and cut at the page's window, so
 # a page of "ﾀﾅｶ" among 870,000 people reads about 50 index entries (bench/README.md, "Pages").

@@ -292,11 +292,13 @@ class Chunk:
     # --- reading
     def select(self, model, condition: sa.ColumnElement[bool]) -> list[Staged]:
         """The records of `model` meeting the condition, in one query."""
-        return self.read(model, sa.select(model.__table__).where(condition))
+        table = model.__table__
+        return self.read(model, sa.select(table).where(condition).order_by(table.c.id))
 
     def read(self, model, query: sa.Select) -> list[Staged]:
-        """The records a select of the model's table rows gives, in id order."""
-        result = db.session.execute(query.order_by(model.__table__.c.id))
+        """The records a select of the model's table rows gives (with their column names), in
+        the query's order."""
+        result = db.session.execute(query)
         return [Staged(model, dict(row), is_new=False) for row in result.mappings()]
 
     def by_ref(self, model, refs: Iterable[str]) -> dict[str, Staged]:
