@@ -186,6 +186,12 @@ def login_as(app, make_user):
     return log_in
 
 
+def table_row(page: str, marker: str) -> str:
+    """The table row holding marker, its tags and text as a list draws them (whitespace folded)."""
+    start = page.rindex("<tr", 0, page.index(marker))
+    return " ".join(page[start:page.index("</tr>", start) + 5].split())
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'name="csrf_token" value="([^"]+)"', html)

@@ -9,6 +9,7 @@ from casework.audit.models import AuditEntry
 from casework.extensions import db
 from casework.migrants.models import FollowUp, MigrationCase
 from casework.people.models import Person
+from tests.conftest import table_row
 
 APPLICANT = {
     "family_name": "山田", "given_name": "太郎", "family_name_kana": "やまだ", "given_name_kana": "たろう",
@@ -301,12 +302,6 @@ def test_no_followups_without_duty_unless_requested(app, login_as):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp)) == 3
 
 
-def _row(page: str, marker: str) -> str:
-    """The table row holding marker, its tags and text as the list draws them."""
-    start = page.rindex("<tr", 0, page.index(marker))
-    return " ".join(page[start:page.index("</tr>", start) + 5].split())
-
-
 def test_list_rows_show_what_the_case_says(app, login_as):
     # The list reads columns, not cases (paging.paginate(columns=...)): each row must still
     # say what the case's own properties say (name, furigana, status label, origin, dates).
@@ -322,10 +317,10 @@ def test_list_rows_show_what_the_case_says(app, login_as):
         expected = {c.id: (c.person.full_name, c.person.full_kana, c.status_label, c.origin)
                     for c in db.session.scalars(sa.select(MigrationCase))}
     page = counter.get("/migrants/").get_data(as_text=True)
-    assert _row(page, f'href="/migrants/{first}"') == (
+    assert table_row(page, f'href="/migrants/{first}"') == (
         f'<tr> <td><a href="/migrants/{first}">山田 太郎</a> <span class="muted">やまだ たろう</span></td> '
         '<td>相談</td> <td>令和8年4月10日</td> <td>東京都世田谷区</td> <td class="num">1</td> <td></td> </tr>')
-    assert _row(page, f'href="/migrants/{second}"') == (
+    assert table_row(page, f'href="/migrants/{second}"') == (
         f'<tr class="cancelled"> <td><a href="/migrants/{second}">大阪</a> <span class="muted">おおさか</span> '
         '<span class="muted">M-7</span></td> <td>取消</td> <td></td> <td>大阪府</td> <td class="num">4</td> '
         '<td>令和元年5月1日</td> </tr>')

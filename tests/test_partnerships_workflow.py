@@ -9,6 +9,7 @@ from casework.extensions import db
 from casework.partnerships.models import Partnership
 from casework.partnerships.services import save_organization, save_partnership
 from casework.plans.sources import get_source
+from tests.conftest import table_row
 
 
 def _orgs(app):
@@ -184,11 +185,6 @@ def test_partner_cannot_be_the_partnership_itself_and_edit_replaces_partners(app
         assert [o.name for o in p.partners] == ["るもい農園"]
 
 
-def _row(page: str, marker: str) -> str:
-    start = page.rindex("<tr", 0, page.index(marker))
-    return " ".join(page[start:page.index("</tr>", start) + 5].split())
-
-
 def test_list_rows_show_what_the_partnership_says(app, login_as):
     # The list reads columns, not partnerships (paging.paginate(columns=...)): each row must
     # still say what the records' own properties say (place, kind, status label and badge).
@@ -203,10 +199,10 @@ def test_list_rows_show_what_the_partnership_says(app, login_as):
         expected = {p.id: (p.organization.place, p.kind_label, p.status_label, p.status_badge)
                     for p in db.session.scalars(sa.select(Partnership))}
     page = login_as("counter").get("/partnerships/").get_data(as_text=True)
-    assert _row(page, f'href="/partnerships/{ids[0]}"') == (
+    assert table_row(page, f'href="/partnerships/{ids[0]}"') == (
         f'<tr> <td><a href="/partnerships/{ids[0]}">東京フーズ株式会社</a></td> <td>東京都</td> <td>進出・立地</td> '
         '<td>令和8年4月1日（2026-04-01）</td> <td><span class="badge badge-ok">締結</span></td> <td>P-1</td> </tr>')
-    assert _row(page, f'href="/partnerships/{ids[1]}"') == (
+    assert table_row(page, f'href="/partnerships/{ids[1]}"') == (
         f'<tr class="cancelled"> <td><a href="/partnerships/{ids[1]}">留萌水産加工協同組合</a> '
         '<span class="badge">市内・地域内</span></td> <td>北海道留萌市</td> <td>共同試験研究</td> <td></td> '
         '<td><span class="badge badge-bad">取消</span></td> <td></td> </tr>')

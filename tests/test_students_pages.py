@@ -13,6 +13,7 @@ from casework.people.programs import programs
 from casework.plans.sources import get_source
 from casework.students import services
 from casework.students.models import HostFamily, Placement, Student, UnavailablePeriod
+from tests.conftest import table_row
 from tests.permission_table.students import make_family, make_placement, make_student
 
 STUDENT_FORM = {
@@ -238,11 +239,6 @@ def test_rollup_source_and_people_program(app):
         assert head in ids and db.session.get(Student, a).person_id in ids
 
 
-def _row(page: str, marker: str) -> str:
-    start = page.rindex("<tr", 0, page.index(marker))
-    return " ".join(page[start:page.index("</tr>", start) + 5].split())
-
-
 def test_family_list_rows_show_what_the_family_says(app, login_as, monkeypatch):
     # The list reads columns, not families (paging.paginate(columns=...)), and free_places reads
     # those rows: each row must still say what the family's own properties and free places say.
@@ -271,7 +267,7 @@ def test_family_list_rows_show_what_the_family_says(app, login_as, monkeypatch):
                 f'<td>{f.status_label}</td> </tr>')
     page = login_as("coordinator").get("/students/families").get_data(as_text=True)
     for family_id, row in expected.items():
-        assert _row(page, f'href="/students/families/{family_id}"') == row
+        assert table_row(page, f'href="/students/families/{family_id}"') == row
     assert "佐藤家" in expected[hosting] and '<td class="num">2</td> <td>令和9年3月31日（2027-03-31）</td> <td>登録</td>' in expected[hosting]
     assert "受入不可" in expected[away] and "入院" in expected[away]
     assert "「休止」" in expected[resting] and 'class="inactive"' in expected[resting]
