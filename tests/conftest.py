@@ -6,6 +6,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,23 @@ def _drop_postgres_database(server_url: str, name: str) -> None:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@contextmanager
+def own_database(sqlite_file: str):
+    """The URL of a new, empty database for tests that need their own: on the PostgreSQL server
+    of TEST_DATABASE_URL (dropped afterwards), else the SQLite file of that name in TMP."""
+    server = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not server.startswith("postgres"):
+        path = TMP / sqlite_file
+        path.unlink(missing_ok=True)
+        yield f"sqlite:///{path}"
+        return
+    url, name = _fresh_postgres_database(server)
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(server, name)
 
 
 @pytest.fixture(scope="session")
@@ -206,19 +224,8 @@ def csrf_token_from(html: str) -> str:
 def live_url(migrated):
     from tests.browser import live_server
 
-    server = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if server.startswith("postgres"):
-        url, name = _fresh_postgres_database(server)
-    else:
-        path = TMP / "e2e.db"
-        path.unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    try:
-        with live_server(url, TMP / "e2e-instance") as base_url:
-            yield base_url
-    finally:
-        if server.startswith("postgres"):
-            _drop_postgres_database(server, name)
+    with own_database("e2e.db") as url, live_server(url, TMP / "e2e-instance") as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import PASSWORD, live_server
-from tests.conftest import TMP, _drop_postgres_database, _fresh_postgres_database
+from tests.conftest import TMP, own_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
@@ -18,21 +18,8 @@ from load import run_load  # noqa: E402
 
 @pytest.fixture(scope="module")
 def load_server(migrated):
-    import os
-
-    server = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if server.startswith("postgres"):
-        url, name = _fresh_postgres_database(server)
-    else:
-        path = TMP / "load.db"
-        path.unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    try:
-        with live_server(url, TMP / "load-instance") as base_url:
-            yield base_url, url
-    finally:
-        if server.startswith("postgres"):
-            _drop_postgres_database(server, name)
+    with own_database("load.db") as url, live_server(url, TMP / "load-instance") as base_url:
+        yield base_url, url
 
 
 def test_mixed_reads_and_writes_lose_nothing(load_server):

@@ -1,7 +1,6 @@
 """The schema exists only through migrations: from an empty database they build exactly what
 the models describe, on SQLite and on PostgreSQL, and they can be undone."""
 
-import os
 import warnings
 
 import flask_migrate
@@ -12,20 +11,13 @@ from alembic.migration import MigrationContext
 
 from casework import create_app
 from casework.extensions import db
-from tests.conftest import TMP, _drop_postgres_database, _fresh_postgres_database
+from tests.conftest import own_database
 
 
 @pytest.fixture
 def empty_database_url(migrated):
-    server = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if server.startswith("postgres"):
-        url, name = _fresh_postgres_database(server)
+    with own_database("migrations-check.db") as url:
         yield url
-        _drop_postgres_database(server, name)
-    else:
-        path = TMP / "migrations-check.db"
-        path.unlink(missing_ok=True)
-        yield f"sqlite:///{path}"
 
 
 def _differences(app) -> list:
