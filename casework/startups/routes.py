@@ -1,5 +1,6 @@
 import re
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -26,6 +27,7 @@ from casework.startups.forms import (
 )
 from casework.startups.models import BODY_LABELS, STATUS_LABELS, StartupCase, case_title
 from casework.startups.services import StartupError
+from casework.web import record_links
 
 ORDERINGS = {
     "first_desc": (StartupCase.first_consulted_on.desc().nulls_last(), StartupCase.id.desc()),
@@ -34,6 +36,34 @@ ORDERINGS = {
     "status": (StartupCase.status, StartupCase.first_consulted_on.desc().nulls_last(), StartupCase.id),
     "updated": (StartupCase.updated_at.desc(), StartupCase.id.desc()),
 }
+
+
+class ListRow(NamedTuple):
+    """One line of the case list with every cell ready to print. Called from the template, the
+    link builder, the labels and the dates cost Jinja more than drawing the 50 rows."""
+    url: str
+    label: str
+    cancelled: bool
+    full_name: str
+    full_kana: str
+    title: str
+    status: str
+    first_consulted_on: str
+    staff: str
+    body: str
+    certificate_issued_on: str
+
+
+def _list_rows(items, staff_names: dict[int, str]) -> list[ListRow]:
+    case_url = record_links("startups.case", "case_id")
+    date_ja = jp.format_date_ja
+    # Unpacked in the order of services.LIST_COLUMNS: a row's attributes by name cost 0.3 µs each.
+    return [ListRow(case_url(id_), ref or f"#{id_}", status == "cancelled", full_name, full_kana, case_title(idea),
+                    STATUS_LABELS.get(status, status), date_ja(first), staff_names.get(staff_id, ""),
+                    BODY_LABELS.get(body, body), date_ja(certificate))
+            for id_, ref, status, idea, first, staff_id, body, certificate, full_name, full_kana in items]
+
+
 PERSON_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "phone")
 
 
@@ -231,11 +261,11 @@ def cases():
         sa.select(User).where(sa.select(StartupCase.staff_id).where(StartupCase.staff_id == User.id).exists())
         .order_by(User.display_name)).all()
     this_fy = jp.fiscal_year_of(jp.today())
-    return render_template("startups/cases.html", page=page, q=q, status=status, body=body, staff=staff,
-                           fy=fy, date_from=args.get("from", ""), date_to=args.get("to", ""), sort=sort,
-                           sorts=SORTS, statuses=STATUS_LABELS, bodies=BODY_LABELS, staff_users=staff_users,
-                           staff_names={u.id: u.display_name for u in staff_users}, case_title=case_title,
-                           fiscal_years=range(this_fy + 1, 2018, -1))
+    rows = _list_rows(page.items, {u.id: u.display_name for u in staff_users})
+    return render_template("startups/cases.html", page=page, rows=rows, q=q, status=status, body=body,
+                           staff=staff, fy=fy, date_from=args.get("from", ""), date_to=args.get("to", ""),
+                           sort=sort, sorts=SORTS, statuses=STATUS_LABELS, bodies=BODY_LABELS,
+                           staff_users=staff_users, fiscal_years=range(this_fy + 1, 2018, -1))
 
 
 def _case_page(case: StartupCase, consultation_form=None, status_form=None, certificate_form=None):
