@@ -1,4 +1,5 @@
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -38,6 +39,7 @@ from casework.migrants.models import (
 from casework.paging import paginate
 from casework.people import services as people
 from casework.people.models import Person
+from casework.web import record_links
 
 READ = ("migrants.read", "migrants.student_families")
 WRITE = "migrants.write"
@@ -67,6 +69,32 @@ def _open_followup(which: str):
     today = jp.today()
     limit = FollowUp.due_on < today if which == "overdue" else FollowUp.due_on <= jp.month_end(today)
     return sa.exists().where(FollowUp.case_id == MigrationCase.id, FollowUp.outcome.is_(None), limit)
+
+
+class ListRow(NamedTuple):
+    """One line of the case list with every cell ready to print. Called from the template, the
+    link builder, the labels and the 和暦 dates cost Jinja more than drawing the 50 rows."""
+    cancelled: bool
+    url: str
+    full_name: str
+    full_kana: str
+    ref: str
+    status: str
+    inquired_on: str
+    origin: str
+    household_size: int
+    moved_in_on: str
+
+
+def _list_rows(items) -> list[ListRow]:
+    case_url = record_links("migrants.case_detail", "case_id")
+    wareki = jp.to_wareki  # as the template's `wareki` filter: "" for no date
+    # Unpacked in the order of services.LIST_COLUMNS: a row's attributes by name cost 0.3 µs each.
+    return [ListRow(status == "cancelled", case_url(id_), full_name, full_kana, ref or "",
+                    STATUS_LABELS.get(status, status), wareki(inquired) if inquired else "",
+                    origin_text(prefecture, municipality), household_size, wareki(moved_in) if moved_in else "")
+            for id_, ref, status, inquired, prefecture, municipality, household_size, moved_in, full_name, full_kana
+            in items]
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -103,8 +131,7 @@ def cases():
         "household": (MigrationCase.household_size.desc(), MigrationCase.id),
     }[sort]
     page = paginate(query.order_by(*order), columns=services.LIST_COLUMNS)
-    return render_template("migrants/cases.html", page=page, form=form, statuses=STATUS_LABELS,
-                           origin_text=origin_text)
+    return render_template("migrants/cases.html", page=page, rows=_list_rows(page.items), form=form)
 
 
 @bp.route("/followups")

@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -50,6 +52,7 @@ from casework.partnerships.services import (
     search_partnerships,
     staff_users,
 )
+from casework.web import record_links
 
 READ, WRITE = "partnerships.read", "partnerships.write"
 STALE = "他の人が先にこの記録を更新しました。最新の内容を表示しています。もう一度入力してください。"
@@ -85,6 +88,31 @@ def _fiscal_years() -> list[int]:
     return list(range(newest, oldest - 1, -1))
 
 
+class ListRow(NamedTuple):
+    """One line of the partnership list with every cell ready to print. Called from the template,
+    the link builder, the labels and the dates cost Jinja more than drawing the 50 rows."""
+    cancelled: bool
+    url: str
+    name: str
+    local: bool
+    place: str
+    kind: str
+    agreed_on: str
+    badge: str
+    status: str
+    ref: str
+
+
+def _list_rows(items) -> list[ListRow]:
+    partnership_url = record_links("partnerships.partnership_detail", "partnership_id")
+    date_ja = jp.format_date_ja
+    # Unpacked in the order of services.LIST_COLUMNS: a row's attributes by name cost 0.3 µs each.
+    return [ListRow(status == "cancelled", partnership_url(id_), name, not outside_region,
+                    place_text(prefecture, municipality), KIND_LABELS.get(kind, kind), date_ja(agreed_on),
+                    STATUS_BADGES.get(status, ""), STATUS_LABELS.get(status, status), ref or "")
+            for id_, ref, kind, status, agreed_on, name, outside_region, prefecture, municipality in items]
+
+
 # --- Partnerships ----------------------------------------------------------------------------
 
 @bp.route("/")
@@ -95,9 +123,9 @@ def partnership_list():
         status=request.args.get("status", ""), prefecture=request.args.get("prefecture", ""),
         fiscal_year=_int_arg("fy"), sort=request.args.get("sort", "agreed_desc"))
     page = paginate(search_partnerships(filters), columns=LIST_COLUMNS)
-    return render_template("partnerships/list.html", page=page, filters=filters,
+    return render_template("partnerships/list.html", page=page, rows=_list_rows(page.items), filters=filters,
                            kinds=KIND_LABELS, statuses=STATUS_LABELS, prefectures=PREFECTURES,
-                           fiscal_years=_fiscal_years(), badges=STATUS_BADGES, place_text=place_text)
+                           fiscal_years=_fiscal_years())
 
 
 def _partnership_form(form: PartnershipForm, p: Partnership | None) -> PartnershipForm:
