@@ -1,7 +1,10 @@
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from casework import jp
 from casework.audit.trail import record_event
 from casework.auth.access import require
 from casework.extensions import db
@@ -12,9 +15,30 @@ from casework.people.forms import SORTS, MergeForm, PeopleSearchForm, PersonForm
 from casework.people.guards import refuse_if_anonymized
 from casework.people.models import Person
 from casework.people.programs import readable_programs
+from casework.web import record_links
 
 # What the list of people shows of each (paging.paginate(..., columns=LIST_COLUMNS)).
 LIST_COLUMNS = (Person.id, Person.full_name, Person.full_kana, Person.birth_date, Person.phone, Person.address)
+
+
+class ListRow(NamedTuple):
+    """One line of the list of people with every cell ready to print: the link builder and the date
+    filter called from the template, and a row's attributes read by name there, cost Jinja more than
+    drawing the 50 rows."""
+    url: str
+    full_name: str
+    full_kana: str
+    birth_date: str
+    phone: str
+    address: str
+
+
+def _list_rows(items) -> list[ListRow]:
+    person_url = record_links("people.show", "person_id")
+    date_ja = jp.format_date_ja
+    # Unpacked in the order of LIST_COLUMNS: a row's attributes by name cost 0.3 µs each.
+    return [ListRow(person_url(id_), full_name, full_kana, date_ja(birth_date), phone, address)
+            for id_, full_name, full_kana, birth_date, phone, address in items]
 
 
 def _survivor(person: Person) -> Person:
@@ -41,7 +65,7 @@ def index():
     sort = form.sort.data if form.sort.data in SORTS else "kana"
     search = services.PersonSearch(q, current_user, sort)
     page = paginate(search.people, count=search.ids, columns=LIST_COLUMNS, params=search.params)
-    return render_template("people/index.html", form=form, page=page, q=q)
+    return render_template("people/index.html", form=form, page=page, rows=_list_rows(page.items), q=q)
 
 
 @bp.route("/<int:person_id>")
