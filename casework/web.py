@@ -122,8 +122,8 @@ def record_links(endpoint: str, name: str) -> Callable[[int], str]:
     """A function giving url_for(endpoint, **{name: id}) for any record id, for a list that links
     each of its 50 rows: Werkzeug's builder (and the request and app lookups around it) took
     3–4 µs a link; here it runs once per endpoint and each id is put in its place.
-    In a template: `{% set case_url = record_links('startups.case', 'case_id') %}` then
-    `{{ case_url(c.id) }}` per row."""
+    A list's row builder: `case_url = record_links("startups.case", "case_id")`, then
+    `case_url(id_)` per row."""
     patterns = current_app.extensions.setdefault("casework_record_urls", {})
     key = (request.script_root, endpoint, name)
     pattern = patterns.get(key)
@@ -348,7 +348,6 @@ def register(app: Flask) -> None:
     app.after_request(_security_headers)
     app.jinja_env.globals["nav_items"] = nav_for_current_user
     app.jinja_env.globals["current_nav_endpoint"] = current_nav_endpoint
-    app.jinja_env.globals["record_links"] = record_links
     app.jinja_env.globals["main_nav"] = main_nav
     # Flask-WTF offers its own csrf_token as a global and through a context processor.
     app.jinja_env.globals["csrf_token"] = csrf_token
