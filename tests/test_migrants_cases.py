@@ -281,7 +281,7 @@ def test_people_pages_see_migration_cases(app, login_as):
     program = next(p for p in programs() if p.name == "migrants")
     with app.app_context(), app.test_request_context():
         person_id = db.session.get(MigrationCase, case_id).person_id
-        assert db.session.scalars(program.person_ids()).all() == [person_id]
+        assert db.session.scalars(sa.select(Person.id).where(program.takes_part())).all() == [person_id]
         [link] = program.cases_of(person_id)
     assert link.url == f"/migrants/{case_id}" and link.status == "相談" and link.on == date(2026, 4, 10)
 

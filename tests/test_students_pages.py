@@ -9,6 +9,7 @@ from casework import jp
 from casework.audit.models import AuditEntry
 from casework.auth import permissions
 from casework.extensions import db
+from casework.people.models import Person
 from casework.people.programs import programs
 from casework.plans.sources import get_source
 from casework.students import services
@@ -234,7 +235,7 @@ def test_rollup_source_and_people_program(app):
         assert "そば" not in str(dict(described[0]))
         assert source.record_endpoint == "students.placement"
         program = next(p for p in programs() if p.name == "students")
-        ids = set(db.session.scalars(program.person_ids()))
+        ids = set(db.session.scalars(sa.select(Person.id).where(program.takes_part())))
         head = db.session.get(HostFamily, family).person_id
         assert head in ids and db.session.get(Student, a).person_id in ids
 

@@ -16,6 +16,7 @@ def register(app) -> None:
     from casework.migrants import reporting
     from casework.migrants.imports import MigrationImport
     from casework.migrants.models import MigrationCase
+    from casework.people.models import Person
     from casework.people.programs import CaseLink, Program, register_program
     from casework.plans.sources import Source, register_source
     from casework.web import add_nav
@@ -29,8 +30,8 @@ def register(app) -> None:
         record_endpoint="migrants.case_detail", record_id_arg="case_id",
         subject_word="世帯", date_word="転入日"))
 
-    def person_ids() -> sa.Select:
-        return sa.select(MigrationCase.person_id)
+    def takes_part() -> sa.ColumnElement[bool]:
+        return sa.select(MigrationCase.person_id).where(MigrationCase.person_id == Person.id).exists()
 
     def cases_of(person_id: int) -> list[CaseLink]:
         cases = db.session.scalars(
@@ -42,7 +43,7 @@ def register(app) -> None:
                 for c in cases]
 
     register_program(Program(name="migrants", label="移住受入支援", read_capability="migrants.read",
-                             person_ids=person_ids, cases_of=cases_of))
+                             takes_part=takes_part, cases_of=cases_of))
 
 
 from casework.migrants import routes  # noqa: E402,F401

@@ -25,8 +25,10 @@ class Program:
     name: str  # "startups"
     label: str  # 「創業支援」
     read_capability: str  # "startups.read"
-    # A select of the ids of the people taking part (one column).
-    person_ids: Callable[[], sa.Select]
+    # A condition on Person: the person takes part. Correlated EXISTS on an indexed person_id, one
+    # probe per person: `people.id IN (every startup case's person)` made PostgreSQL rescan 400,000
+    # cases for each person once the ids no longer fitted in work_mem (a manager's search: minutes).
+    takes_part: Callable[[], sa.ColumnElement[bool]]
     # The person's cases in this program, newest first.
     cases_of: Callable[[int], list[CaseLink]]
 

@@ -30,7 +30,7 @@ def visible_to(user, query: sa.Select) -> sa.Select:
     programs = readable_programs(user)
     if not programs:
         return query.where(sa.false())
-    return query.where(sa.or_(*(Person.id.in_(p.person_ids()) for p in programs)))
+    return query.where(sa.or_(*(p.takes_part() for p in programs)))
 
 
 def can_see(user, person: Person) -> bool:

@@ -11,8 +11,8 @@ from casework.plans.sources import Source
 from casework.startups.models import STATUS_LABELS, StartupCase
 
 
-def _person_ids() -> sa.Select:
-    return sa.select(StartupCase.person_id)
+def _takes_part() -> sa.ColumnElement[bool]:
+    return sa.select(StartupCase.person_id).where(StartupCase.person_id == Person.id).exists()
 
 
 def _cases_of(person_id: int) -> list[CaseLink]:
@@ -24,7 +24,7 @@ def _cases_of(person_id: int) -> list[CaseLink]:
 
 
 PROGRAM = Program(name="startups", label="創業支援", read_capability="startups.read",
-                  person_ids=_person_ids, cases_of=_cases_of)
+                  takes_part=_takes_part, cases_of=_cases_of)
 
 
 def _rows() -> sa.Select:

@@ -20,8 +20,9 @@ from casework.students.models import (
 )
 
 
-def _person_ids() -> sa.Select:
-    return sa.union(sa.select(Student.person_id), sa.select(HostFamily.person_id))
+def _takes_part() -> sa.ColumnElement[bool]:
+    return sa.or_(sa.select(Student.person_id).where(Student.person_id == Person.id).exists(),
+                  sa.select(HostFamily.person_id).where(HostFamily.person_id == Person.id).exists())
 
 
 def _cases_of(person_id: int) -> list[CaseLink]:
@@ -44,7 +45,7 @@ PROGRAM = Program(
     name="students",
     label="越境学生・里親",
     read_capability="students.read",
-    person_ids=_person_ids,
+    takes_part=_takes_part,
     cases_of=_cases_of,
 )
 
