@@ -142,7 +142,7 @@ def index():
 STUDENT_SORTS = {
     "kana": (Person.kana_key, Student.id),
     "ref": (Student.ref, Student.id),
-    "school": (Student.school, Student.grade, Person.kana_key),
+    "school": (Student.school, Student.grade, Person.kana_key, Student.id),
     "new": (Student.id.desc(),),
 }
 STUDENT_SORT_LABELS = {"kana": "ふりがな順", "ref": "番号順", "school": "学校・学年順", "new": "登録の新しい順"}
@@ -312,8 +312,8 @@ def match(student_id: int):
 FAMILY_SORTS = {
     "kana": (Person.kana_key, HostFamily.id),
     "ref": (HostFamily.ref, HostFamily.id),
-    "capacity": (HostFamily.capacity.desc(), Person.kana_key),
-    "renewal": (HostFamily.renewal_due_on.is_(None), HostFamily.renewal_due_on, Person.kana_key),
+    "capacity": (HostFamily.capacity.desc(), Person.kana_key, HostFamily.id),
+    "renewal": (HostFamily.renewal_due_on.is_(None), HostFamily.renewal_due_on, Person.kana_key, HostFamily.id),
 }
 FAMILY_SORT_LABELS = {"kana": "ふりがな順", "ref": "番号順", "capacity": "定員の多い順", "renewal": "更新期限の近い順"}
 
