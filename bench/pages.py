@@ -148,6 +148,8 @@ def main(argv=None) -> None:
         ("startup case list", "counter", "/startups/cases"),
         ("startup case list, one fiscal year", "counter", f"/startups/cases?fy={fy}"),
         ("person search, furigana prefix ﾀﾅｶ", "counter", "/people/?q=" + urllib.parse.quote("ﾀﾅｶ")),
+        ("person search ﾀﾅｶ as a manager (their programs' people)", "manager",
+         "/people/?q=" + urllib.parse.quote("ﾀﾅｶ")),
         ("host-family list", "coordinator", "/students/families"),
         ("partnership list", "counter", "/partnerships/"),
         ("migration case list", "counter", "/migrants/"),
@@ -190,9 +192,9 @@ def main(argv=None) -> None:
     print(f"calibration: bare Flask route {bare:.0f} req/s (reference = {ref / bare:.2f} of it; the issue's "
           f"figures: 1,300-1,500 of 7,000 = 0.19-0.21); the same 50 rows the usual Flask-SQLAlchemy way "
           f"{usual:.0f} req/s ({usual / ref:.2f} of the reference)")
-    print(f"{'page':44} {'req/s':>8} {'ratio':>6} {'usual':>6}  notes")
+    print(f"{'page':56} {'req/s':>8} {'ratio':>6} {'usual':>6}  notes")
     for label, path, rate, note in results:
-        print(f"{label:44} {rate:8.1f} {rate / ref:6.2f} {rate / usual:6.2f}  {note}  {path}")
+        print(f"{label:56} {rate:8.1f} {rate / ref:6.2f} {rate / usual:6.2f}  {note}  {path}")
 
 
 if __name__ == "__main__":
