@@ -1,8 +1,10 @@
 """Migration cases through the pages: from the first call to the move-in, the household, the
 status workflow with 取消, the timeline, lists, and who may see which case."""
 
+import re
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from casework.audit.models import AuditEntry
@@ -326,3 +328,64 @@ def test_list_rows_show_what_the_case_says(app, login_as):
         '<td>令和元年5月1日</td> </tr>')
     assert expected == {first: ("山田 太郎", "やまだ たろう", "相談", "東京都世田谷区"),
                         second: ("大阪", "おおさか", "取消", "大阪府")}
+
+
+def _town_of_cases(app):
+    """People with one to three cases each (some placed by their move-in alone, two people with
+    the same furigana), phone numbers, open and recorded settlement checks, a student's family."""
+    from casework.people.services import PersonFields, create_person
+
+    people = [("田中", "花子", "たなか", "はなこ", "0164-42-1234"), ("田中", "一郎", "たなか", "いちろう", "0164-42-5678"),
+              ("田中", "花子", "たなか", "はなこ", "011-222-3333"), ("高橋", "花", "たかはし", "はな", "0164-43-1234"),
+              ("中田", "太郎", "なかた", "たろう", ""), ("佐藤", "たなか", "さとう", "たなか", "0164-44-0001")]
+    with app.app_context():
+        student = create_person(PersonFields("留萌", "学", "るもい", "まなぶ"))
+        for n, (family, given, family_kana, given_kana, phone) in enumerate(people):
+            person = create_person(PersonFields(family, given, family_kana, given_kana, phone=phone))
+            for k in range(1 + n % 3):
+                moved_in = date(2024 + k, 1 + n, 5)
+                case = MigrationCase(person_id=person.id, household_size=1 + (n + k) % 4, moved_in_on=moved_in,
+                                     inquired_on=None if (n + k) % 4 == 3 else date(2023 + k, 1 + n, 10 + k),
+                                     status=("consulting", "moved_in", "settled")[(n + k) % 3],
+                                     student_person_id=student.id if (n + k) % 2 else None)
+                db.session.add(case)
+                db.session.flush()
+                db.session.add(FollowUp(case_id=case.id, year_mark=1, due_on=date(2026, 1 + n, 1),
+                                        outcome="staying" if k == 1 else None))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("how", ["few", "some", "many"])
+def test_the_list_filters_the_same_cases_however_many_match(app, login_as, monkeypatch, how):
+    """people.MatchingRecords reads the matching people's cases and sorts them (few people match),
+    walks the list's order looking each case's person up among them (some), or testing each
+    case's person's keys (many); open settlement checks are read first (few) or asked of each
+    case (many): the same cases, pages and counts every way."""
+    _town_of_cases(app)
+    monkeypatch.setattr("casework.jp.today", lambda: date(2026, 4, 15))
+    clients = {"counter": login_as("counter"), "coordinator": login_as("coordinator")}
+    app.config["PAGE_SIZE"] = 2
+
+    def listed():
+        seen = {}
+        for role, q, extra in [("counter", q, extra) for q in ("たなか", "ﾀﾅｶ ﾊﾅｺ", "はな", "0164", "1234", "ゑ", "")
+                               for extra in ({}, {"status": "settled"}, {"followup": "due"})] + [
+                ("coordinator", "たなか", {}), ("counter", "", {"followup": "overdue"})]:
+            for sort in ("new", "old", "moved_in", "name", "household"):
+                for page in (1, 2, 3):
+                    html = clients[role].get("/migrants/", query_string={"q": q, "sort": sort, "page": page,
+                                                                         **extra}).get_data(as_text=True)
+                    pager = re.search(r"全\d+件|件以上", html)
+                    seen[role, q, str(extra), sort, page] = (re.findall(r'href="/migrants/(\d+)"', html),
+                                                             pager and pager.group(0))
+        return seen
+
+    expected = listed()  # few people, few open checks: read first and sorted
+    assert expected["counter", "たなか", "{}", "new", 1][1] == "全9件"  # 3 Tanakas' 6 cases, the given name's 3
+    assert expected["counter", "", "{'followup': 'due'}", "new", 1][1] == "全5件"  # open, due by the end of April
+    if how != "few":
+        monkeypatch.setattr("casework.people.services.FEW_PEOPLE", 0)
+        monkeypatch.setattr("casework.migrants.services.FEW_OPEN_CHECKS", 0)
+    if how == "many":
+        monkeypatch.setattr("casework.people.services.MANY_PEOPLE", 0)
+    assert listed() == expected

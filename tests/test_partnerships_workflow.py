@@ -1,6 +1,7 @@
 """Partnerships: the form, local partners, the status workflow (取消 never counts), the list's
 filters (fiscal year of agreement: 3/31 and 4/1) and the rollup source."""
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -208,3 +209,48 @@ def test_list_rows_show_what_the_partnership_says(app, login_as):
         '<td><span class="badge badge-bad">取消</span></td> <td></td> </tr>')
     assert expected == {ids[0]: ("東京都", "進出・立地", "締結", "badge-ok"),
                         ids[1]: ("北海道留萌市", "共同試験研究", "取消", "badge-bad")}
+
+
+def _options(page: str, name: str) -> list[str]:
+    """The labels of the options of the form's select `name`, selected ones marked with *."""
+    select = page[page.index(f'name="{name}"'):]
+    select = select[:select.index("</select>")]
+    return [("*" if "selected" in attributes else "") + label
+            for attributes, label in re.findall(r"<option([^>]*)>([^<]*)</option>", select)]
+
+
+def test_the_form_offers_the_organizations_chosen_and_found_not_all_of_them(app, login_as):
+    """33,000 organizations made the form 3.4 MB: it lists the organizations chosen and those a
+    name typed in a search box finds (Enter sends the form to search, not to save)."""
+    outside, osaka, _local, local2 = _orgs(app)
+    counter = login_as("counter")
+    page = counter.get("/partnerships/new").get_data(as_text=True)
+    assert _options(page, "organization_id") == ["*（選択してください）"] and _options(page, "partner_ids") == []
+    page = counter.get(f"/partnerships/new?organization_id={osaka}").get_data(as_text=True)
+    assert _options(page, "organization_id") == ["（選択してください）", "*なにわ研究所（域外・大阪府）"]
+
+    # A search typed since the page was drawn: the form comes back with the matches, nothing saved.
+    page = counter.post("/partnerships/new", data=_form(
+        0, organization_q="ﾄｳｷｮｳ", partner_q="るもい")).get_data(as_text=True)
+    assert _options(page, "organization_id") == ["（選択してください）", "*東京フーズ株式会社（域外・東京都）"]
+    assert _options(page, "partner_ids") == ["るもい農園"]  # local ones only
+    assert "「るもい」の候補を下の一覧に出しました（1件）" in page and "留商第123号" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == 0
+    page = counter.post("/partnerships/new", data=_form(
+        outside, organization_q="ﾄｳｷｮｳ", partner_q="該当なし", partner_ids=[local2])).get_data(as_text=True)
+    assert "「該当なし」に該当する企業・機関はありません" in page
+    assert _options(page, "partner_ids") == ["*るもい農園"]  # the chosen stay offered
+
+    # The same searches sent again: the form is saved with what was chosen.
+    response = counter.post("/partnerships/new", data=_form(
+        outside, organization_q="ﾄｳｷｮｳ", organization_q_shown="ﾄｳｷｮｳ", partner_q="るもい", partner_q_shown="るもい",
+        partner_ids=[local2]))
+    assert response.status_code == 302
+    pid = _get_only_id(app)
+    with app.app_context():
+        p = db.session.get(Partnership, pid)
+        assert p.organization_id == outside and [o.name for o in p.partners] == ["るもい農園"]
+    page = counter.get(f"/partnerships/{pid}/edit").get_data(as_text=True)
+    assert _options(page, "organization_id") == ["（選択してください）", "*東京フーズ株式会社（域外・東京都）"]
+    assert _options(page, "partner_ids") == ["*るもい農園"]

@@ -301,3 +301,53 @@ def test_rollup_source_counts_people_and_never_cancelled_cases(app):
         assert rows[0]["subject_key"] == db.session.get(StartupCase, kept).person_id
         described = db.session.execute(source.describe(sa.select(source.rows().subquery().c.record_id))).all()
     assert [tuple(d) for d in described] == [(kept, "パン屋", "田中 花子", "相談中")]
+
+
+def _town_of_cases(app):
+    """People with one to three cases each (some without a first consultation date, two with the
+    same furigana), phone numbers, and one case known by its reference number."""
+    people = [("田中", "花子", "たなか", "はなこ", "0164-42-1234"), ("田中", "一郎", "たなか", "いちろう", "0164-42-5678"),
+              ("田中", "花子", "たなか", "はなこ", "011-222-3333"), ("高橋", "花", "たかはし", "はな", "0164-43-1234"),
+              ("中田", "太郎", "なかた", "たろう", ""), ("佐藤", "たなか", "さとう", "たなか", "0164-44-0001"),
+              ("上田", "健", "うえだ", "けん", "0164-45-1234")]
+    with app.app_context(), acting_as("setup"):
+        for n, (family, given, family_kana, given_kana, phone) in enumerate(people):
+            person = create_person(PersonFields(family, given, family_kana, given_kana, phone=phone))
+            for k in range(1 + n % 3):
+                first = None if (n + k) % 5 == 4 else date(2025 + k, 1 + n, 10 + k)
+                c = open_case(person, first_consulted_on=first, business_idea=f"構想{n}-{k}",
+                              ref="S-7" if (n, k) == (4, 0) else None)
+                c.status = ("consulting", "supporting", "founded")[(n + k) % 3]
+        db.session.commit()
+
+
+@pytest.mark.parametrize("how", ["few", "some", "many"])
+def test_the_name_filter_lists_the_same_cases_however_many_people_match(app, login_as, monkeypatch, how):
+    """people.MatchingRecords reads the matching people's cases and sorts them (few people match),
+    walks the list's order looking each case's person up among them (some), or testing each
+    case's person's keys (many): the same cases, pages and counts every way."""
+    _town_of_cases(app)
+    counter = login_as("counter")
+    app.config["PAGE_SIZE"] = 2
+
+    def listed():
+        seen = {}
+        for q in ("たなか", "ﾀﾅｶ ﾊﾅｺ", "はな", "0164", "1234", "S-7", "ゑ"):
+            for sort in ("first_desc", "first_asc", "kana", "status", "updated"):
+                for extra in ({}, {"status": "founded"}):
+                    for page in (1, 2, 3):
+                        html = counter.get("/startups/cases", query_string={"q": q, "sort": sort, "page": page,
+                                                                            **extra}).get_data(as_text=True)
+                        pager = re.search(r"全\d+件|件以上", html)
+                        seen[q, sort, str(extra), page] = (re.findall(r'href="/startups/cases/(\d+)"', html),
+                                                           pager and pager.group(0))
+        return seen
+
+    expected = listed()  # few people match each text: their cases read and sorted
+    assert expected["たなか", "kana", "{}", 1][1] == "全9件"  # 3 Tanakas' 6 cases, the given name たなか's 3
+    assert expected["S-7", "first_desc", "{}", 1][0] and expected["ゑ", "first_desc", "{}", 1] == ([], "全0件")
+    if how != "few":
+        monkeypatch.setattr("casework.people.services.FEW_PEOPLE", 0)
+    if how == "many":
+        monkeypatch.setattr("casework.people.services.MANY_PEOPLE", 0)
+    assert listed() == expected

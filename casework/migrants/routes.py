@@ -1,4 +1,5 @@
 from datetime import date
+from functools import partial
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -68,7 +69,7 @@ def _fy_choices(blank: str) -> list:
 def _open_followup(which: str):
     today = jp.today()
     limit = FollowUp.due_on < today if which == "overdue" else FollowUp.due_on <= jp.month_end(today)
-    return sa.exists().where(FollowUp.case_id == MigrationCase.id, FollowUp.outcome.is_(None), limit)
+    return services.with_open_followup(FollowUp.outcome.is_(None), limit)
 
 
 class ListRow(NamedTuple):
@@ -104,24 +105,20 @@ def _list_rows(items) -> list[ListRow]:
 def cases():
     form = CaseFilterForm(request.args)
     form.fy.choices = _fy_choices("すべて")
-    query = services.visible_cases(current_user, sa.select(MigrationCase).join(
-        Person, Person.id == MigrationCase.person_id))
+    conditions = services.visible(current_user)
     args = request.args
-    if q := (args.get("q") or "").strip():
-        ids = people.search(q).with_only_columns(Person.id).order_by(None)
-        query = query.where(MigrationCase.person_id.in_(ids))
     if (status := args.get("status")) in STATUS_LABELS:
-        query = query.where(MigrationCase.status == status)
+        conditions.append(MigrationCase.status == status)
     if (fy := args.get("fy", "")).isdigit():
         start, end = jp.fiscal_year_bounds(int(fy))
-        query = query.where(reporting.cohort_date() >= start, reporting.cohort_date() <= end)
+        conditions += [reporting.cohort_date() >= start, reporting.cohort_date() <= end]
     if origin := (args.get("origin") or "").strip():
-        query = query.where(sa.or_(MigrationCase.origin_prefecture.contains(origin, autoescape=True),
-                                   MigrationCase.origin_municipality.contains(origin, autoescape=True)))
+        conditions.append(sa.or_(MigrationCase.origin_prefecture.contains(origin, autoescape=True),
+                                 MigrationCase.origin_municipality.contains(origin, autoescape=True)))
     if (kind := args.get("support")) in SUPPORT_LABELS:
-        query = query.where(sa.exists().where(SupportItem.case_id == MigrationCase.id, SupportItem.kind == kind))
+        conditions.append(sa.exists().where(SupportItem.case_id == MigrationCase.id, SupportItem.kind == kind))
     if (which := args.get("followup")) in ("due", "overdue"):
-        query = query.where(_open_followup(which), MigrationCase.status != "cancelled")
+        conditions += [_open_followup(which), MigrationCase.status != "cancelled"]
     sort = args.get("sort") if args.get("sort") in SORTS else "new"
     order = {
         "new": (reporting.cohort_date().desc(), MigrationCase.id.desc()),
@@ -130,7 +127,16 @@ def cases():
         "name": (Person.kana_key, MigrationCase.id),
         "household": (MigrationCase.household_size.desc(), MigrationCase.id),
     }[sort]
-    page = paginate(query.order_by(*order), columns=services.LIST_COLUMNS)
+    query = sa.select(MigrationCase).join(Person, Person.id == MigrationCase.person_id)
+    q = (args.get("q") or "").strip()
+    if q and people.matches(q) is not None:  # (a text of spaces and marks matches everyone)
+        matches = people.MatchingRecords(MigrationCase, q)
+        # An index holds these orders: a page reads it from the top (people.MatchingRecords).
+        walk = sort in ("new", "old", "moved_in")
+        page = paginate(partial(matches.in_order, query, conditions, order, walk=walk),
+                        count=partial(matches.count, conditions), columns=services.LIST_COLUMNS)
+    else:
+        page = paginate(query.where(*conditions).order_by(*order), columns=services.LIST_COLUMNS)
     return render_template("migrants/cases.html", page=page, rows=_list_rows(page.items), form=form)
 
 

@@ -34,14 +34,18 @@ def add_years(d: date, years: int) -> date:
 
 # --- who sees what ---------------------------------------------------------------------------
 
-def visible_cases(user, query: sa.Select) -> sa.Select:
+def visible(user) -> list[sa.ColumnElement[bool]]:
     """Counter and manager: every case. Coordinator: only the cases of a placed student's
-    family. Anyone else: none."""
+    family. Anyone else: none. (Conditions on MigrationCase.)"""
     if user.can("migrants.read"):
-        return query
+        return []
     if user.can("migrants.student_families"):
-        return query.where(MigrationCase.student_person_id.is_not(None))
-    return query.where(sa.false())
+        return [MigrationCase.student_person_id.is_not(None)]
+    return [sa.false()]
+
+
+def visible_cases(user, query: sa.Select) -> sa.Select:
+    return query.where(*visible(user))
 
 
 def can_open(user, case: MigrationCase) -> bool:
@@ -182,6 +186,23 @@ def due_followups(query_user, *, which: str = "due", today: date | None = None) 
     else:
         query = query.where(FollowUp.due_on <= jp.month_end(today))
     return visible_cases(query_user, query).order_by(FollowUp.due_on, FollowUp.id)
+
+
+# At most this many open checks are read by their index and their cases sorted.
+FEW_OPEN_CHECKS = 2_000
+
+
+def with_open_followup(*conditions) -> sa.ColumnElement[bool]:
+    """The cases with an open settlement check meeting the conditions (on FollowUp), as a
+    condition of the case list. Asked of each case (EXISTS) as the list's order is walked, few
+    such checks made the walk read every case: 0.5 s at 1,000,000 cases for 「確認期限」 when none
+    was due. Few checks are read first (their cases sorted after), many are found by the walk."""
+    checks = sa.select(FollowUp.case_id).where(*conditions)
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(
+        checks.limit(FEW_OPEN_CHECKS + 1).subquery()))
+    if counted <= FEW_OPEN_CHECKS:
+        return MigrationCase.id.in_(checks)
+    return sa.exists().where(FollowUp.case_id == MigrationCase.id, *conditions)
 
 
 # --- repayment -------------------------------------------------------------------------------

@@ -79,11 +79,17 @@ class ActivityForm(FlaskForm):
 
 class PartnershipForm(FlaskForm):
     version = HiddenField()
+    # The organizations are found by name (a search typed here and sent, with Enter, shows them
+    # in the lists below), not all listed: 33,000 of them made the page 3.4 MB.
+    organization_q = StringField(_l("連携先を名称・ふりがなで探す"), validators=[Optional(), Length(max=100)])
+    organization_q_shown = HiddenField()
     organization_id = SelectField(_l("連携先（域外の企業・機関）"), coerce=int)
     kind = SelectField(_l("種類"), choices=choices(KIND_LABELS.items()))
     status = SelectField(_l("状態"), choices=choices((k, STATUS_LABELS[k]) for k in ("negotiating", "concluded")))
     agreed_on = JapaneseDateField(_l("協定日（締結日）"))
     ended_on = JapaneseDateField(_l("終了日"))
+    partner_q = StringField(_l("地域内の連携企業・団体を名称・ふりがなで探す"), validators=[Optional(), Length(max=100)])
+    partner_q_shown = HiddenField()
     partner_ids = SelectMultipleField(_l("地域内の連携企業・団体"), coerce=int)
     resource = TextAreaField(_l("活用する未利用資源・解決する地域課題"), validators=[Optional(), Length(max=5000)])
     staff_id = SelectField(_l("市の担当職員"), coerce=int)

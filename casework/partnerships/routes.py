@@ -41,7 +41,8 @@ from casework.partnerships.services import (
     PartnershipFilters,
     ServiceError,
     change_status,
-    local_organizations,
+    organizations_by_id,
+    organizations_for_form,
     outcome_summary,
     partnerships_of,
     pipeline_query,
@@ -128,14 +129,33 @@ def partnership_list():
                            fiscal_years=_fiscal_years())
 
 
-def _partnership_form(form: PartnershipForm, p: Partnership | None) -> PartnershipForm:
-    orgs = db.session.scalars(sa.select(Organization).order_by(
-        Organization.outside_region.desc(), Organization.kana_key, Organization.name_key))
+def _searching(form: PartnershipForm) -> bool:
+    """A name typed in a search box since the page was drawn: the form was sent (Enter in the
+    box) to find organizations, not to be saved."""
+    return any((form[name].data or "").strip() != (form[f"{name}_shown"].data or "").strip()
+               for name in ("organization_q", "partner_q"))
+
+
+def _offer_organizations(form: PartnershipForm, p: Partnership | None) -> dict[str, int | None]:
+    """The organizations the form's lists offer: the ones chosen (saved, sent, or given in the
+    link) and up to FORM_CHOICES matching each search box. A list of every organization was
+    3.4 MB at 1,000,000 cases (33,000 organizations: 1.7 s a page); the lists stay bounded, and
+    a choice sent is offered (so accepted) as long as the organization exists."""
+    chosen = organizations_by_id([form.organization_id.data] if form.organization_id.data else [])
+    found = [o for o in organizations_for_form(form.organization_q.data or "") if o not in chosen]
+    if not chosen and len(found) == 1:
+        form.organization_id.data = found[0].id
     form.organization_id.choices = choices([(0, "（選択してください）")] + [
-        (o.id, f"{o.name}（{o.region_label}{'・' + o.prefecture if o.prefecture else ''}）") for o in orgs])
-    form.partner_ids.choices = choices((o.id, o.name) for o in local_organizations())
+        (o.id, f"{o.name}（{o.region_label}{'・' + o.prefecture if o.prefecture else ''}）") for o in chosen + found])
+    partners = organizations_by_id(form.partner_ids.data or [], local=True)
+    found_partners = [o for o in organizations_for_form(form.partner_q.data or "", local=True) if o not in partners]
+    form.partner_ids.choices = choices((o.id, o.name) for o in partners + found_partners)
     form.staff_id.choices = _staff_choices(p.staff_id if p else None)
-    return form
+    for name in ("organization_q", "partner_q"):
+        form[f"{name}_shown"].data = (form[name].data or "").strip()
+    # How many each search found (None: nothing searched), for the page to say so.
+    return {"organization_q": len(found) if form.organization_q_shown.data else None,
+            "partner_q": len(found_partners) if form.partner_q_shown.data else None}
 
 
 def _partnership_values(form: PartnershipForm) -> dict:
@@ -166,17 +186,19 @@ def _save_partnership(form, p):
 @bp.route("/new", methods=["GET", "POST"])
 @require(WRITE)
 def partnership_new():
-    form = _partnership_form(PartnershipForm(), None)
+    form = PartnershipForm()
     if request.method == "GET":
         form.organization_id.data = _int_arg("organization_id") or 0
         form.staff_id.data = current_user.id
-    if form.validate_on_submit():
+    searching = _searching(form)
+    found = _offer_organizations(form, None)
+    if not searching and form.validate_on_submit():
         p = _save_partnership(form, None)
         if p is not None:
             db.session.commit()
             flash(f"連携「{p.title}」を登録しました。", "success")
             return redirect(url_for("partnerships.partnership_detail", partnership_id=p.id))
-    return render_template("partnerships/form.html", form=form, partnership=None)
+    return render_template("partnerships/form.html", form=form, partnership=None, found=found)
 
 
 def _partnership_or_404(partnership_id: int) -> Partnership:
@@ -199,13 +221,15 @@ def partnership_detail(partnership_id: int):
 @require(WRITE)
 def partnership_edit(partnership_id: int):
     p = _partnership_or_404(partnership_id)
-    form = _partnership_form(PartnershipForm(obj=p), p)
+    form = PartnershipForm(obj=p)
     del form.status  # changed only through the workflow buttons
     if request.method == "GET":
         form.partner_ids.data = [link.organization_id for link in p.partner_links]
         form.staff_id.data = p.staff_id or 0
         form.ref.data = p.ref or ""
-    if form.validate_on_submit():
+    searching = _searching(form)
+    found = _offer_organizations(form, p)
+    if not searching and form.validate_on_submit():
         if stale_version(p, form.version.data):
             flash(STALE, "error")
             return redirect(url_for("partnerships.partnership_edit", partnership_id=p.id))
@@ -214,7 +238,7 @@ def partnership_edit(partnership_id: int):
             flash(f"連携「{p.title}」を更新しました。", "success")
             return redirect(url_for("partnerships.partnership_detail", partnership_id=p.id))
     form.version.data = p.version
-    return render_template("partnerships/form.html", form=form, partnership=p)
+    return render_template("partnerships/form.html", form=form, partnership=p, found=found)
 
 
 @bp.route("/<int:partnership_id>/status", methods=["POST"])

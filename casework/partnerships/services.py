@@ -127,9 +127,33 @@ def find_or_create_organization(name: str, prefecture: str = "", municipality: s
     return org, True
 
 
-def local_organizations() -> list[Organization]:
-    return list(db.session.scalars(sa.select(Organization).where(
-        Organization.outside_region.is_(False)).order_by(Organization.kana_key, Organization.name_key)))
+# How many organizations a form offers for a name searched (the partnership form).
+FORM_CHOICES = 20
+
+
+def organizations_for_form(text: str, *, local: bool = False) -> list[Organization]:
+    """At most FORM_CHOICES organizations matching the text as the organization list's search
+    does (search_organizations), outside the region first; only local ones with `local`. None
+    for a blank text."""
+    if not organization_key(text):
+        return []
+    if local:
+        query = search_organizations(text, region="local")
+    else:
+        query = search_organizations(text).order_by(None).order_by(
+            Organization.outside_region.desc(), Organization.kana_key, Organization.name_key, Organization.id)
+    return list(db.session.scalars(query.limit(FORM_CHOICES)))
+
+
+def organizations_by_id(ids, *, local: bool = False) -> list[Organization]:
+    """These organizations (only the local ones with `local`), outside the region first."""
+    if not ids:
+        return []
+    query = sa.select(Organization).where(Organization.id.in_(ids))
+    if local:
+        query = query.where(Organization.outside_region.is_(False))
+    return list(db.session.scalars(query.order_by(
+        Organization.outside_region.desc(), Organization.kana_key, Organization.name_key, Organization.id)))
 
 
 def staff_users() -> list[User]:
