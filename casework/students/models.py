@@ -79,7 +79,13 @@ class HostFamily(Audited, Versioned, Timestamps, db.Model):
     unavailable_periods: so.Mapped[list["UnavailablePeriod"]] = so.relationship(
         back_populates="host_family", order_by="UnavailablePeriod.starts_on.desc()")
 
-    __table_args__ = (sa.CheckConstraint("capacity >= 1", name="capacity_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
+        # The free beds of the city (services.free_summary) count registered families by capacity
+        # and registration date from this index alone (migration 0013_students_free_beds).
+        # Capacity first: led by the status, SQLite took it for the search of a person's family.
+        sa.Index("ix_host_families_free", "capacity", "status", "registered_on"),
+    )
 
     def audit_person_id(self) -> int:
         return self.person_id
@@ -138,7 +144,11 @@ class UnavailablePeriod(Audited, Versioned, Timestamps, db.Model):
 
     host_family: so.Mapped[HostFamily] = so.relationship(back_populates="unavailable_periods")
 
-    __table_args__ = (sa.CheckConstraint("ends_on >= starts_on", name="period_order"),)
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="period_order"),
+        # Periods still to end on a date, as the overview and the free beds ask (0013_students_free_beds).
+        sa.Index("ix_host_family_unavailable_period", "ends_on", "starts_on", "host_family_id"),
+    )
 
 
 # --- students --------------------------------------------------------------------------------
@@ -251,6 +261,9 @@ class Placement(Audited, Versioned, Timestamps, db.Model):
         sa.Index("ix_placements_rollup", "student_id", "started_on", "status"),
         # The drill-down of the rollup lists placements by start date (bench/README.md).
         sa.Index("ix_placements_drilldown", "started_on", "status", "student_id"),
+        # The placements sharing a night with a date or period, by their last night: those still
+        # running are the last few in it (services.free_summary; 0013_students_free_beds).
+        sa.Index("ix_placements_last_night", "ended_on", "started_on", "status", "host_family_id"),
         sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="period_order"),
     )
 

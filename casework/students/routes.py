@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from casework import jp
@@ -13,7 +13,7 @@ from casework.audit.trail import record_event
 from casework.auth.access import require
 from casework.extensions import db
 from casework.forms import choices, stale_version
-from casework.paging import paginate
+from casework.paging import COUNT_LIMIT, Page, bounded_count, paginate, requested_page
 from casework.people import services as people
 from casework.people.guards import refuse_if_anonymized
 from casework.people.models import Person
@@ -125,17 +125,30 @@ def _paginate_sorted(model, conditions: list, options: dict, key: str, columns: 
     return paginate(_sort(listed, options, key), columns=columns)
 
 
+def _gaps_page(day: date, page: int | None = None) -> tuple[Page, list[services.Gap]]:
+    """A page of the enrolled students without a bed the night of `day`, in furigana order, with
+    the reasons."""
+    conditions = services.without_bed(day)
+    found = paginate(lambda window: people.in_kana_order(Student, conditions, window),
+                     count=sa.select(Student.id).where(*conditions), page=page)
+    return found, services.gaps(found.items, day)
+
+
 # --- overview --------------------------------------------------------------------------------
 @bp.route("/")
 @require(READ)
 def index():
+    """Tonight's students without a bed are the first page of that list (students.unplaced);
+    the new term's are counted up to paging.COUNT_LIMIT."""
     today = jp.today()
     term = next_term_start(today)
+    gaps_page, gaps_today = _gaps_page(today, page=1)
     return render_template(
-        "students/index.html", today=today, term=term,
-        gaps_today=services.students_without_bed(today), gaps_term=services.students_without_bed(term),
+        "students/index.html", today=today, term=term, gaps_today=gaps_today, gaps_page=gaps_page,
+        gaps_term=bounded_count(sa.select(Student.id).where(*services.without_bed(term)), limit=COUNT_LIMIT),
+        count_limit=COUNT_LIMIT,
         conflicts=services.upcoming_conflicts(today), renewals=services.renewals_due(today),
-        screenings=services.screenings_open(), free=services.free_places(today))
+        screenings=services.screenings_open(), free=services.free_summary(today).total)
 
 
 # --- students --------------------------------------------------------------------------------
@@ -297,7 +310,7 @@ def match(student_id: int):
     student = _student(student_id)
     today = jp.today()
     form = DateRangeForm(request.args)
-    start = _date_arg("start", next_term_start(today) if not services.students_without_bed(today) else today)
+    start = _date_arg("start", today if services.anyone_without_bed(today) else next_term_start(today))
     end = _date_arg("end")
     if end is not None and end < start:
         flash("最終泊日は開始日以降にしてください。", "error")
@@ -642,6 +655,37 @@ def placement_move(placement_id: int):
 
 
 # --- the coordinator's views -----------------------------------------------------------------
+def _families_named(text: str) -> sa.CompoundSelect:
+    """Ids of the families whose household head people.search finds (by the start of a name or
+    of a phone number), or whose number contains the text. Each way of matching reads its own
+    index range: as people.search's one OR of them, SQLite read all 870,000 people and then
+    every family (0.5-1 s a page at 1,000,000 cases)."""
+    found = sa.union(*(sa.select(Person.id).where(Person.merged_into_id.is_(None), way)
+                       for way in people.match_conditions(text)))
+    return sa.union(sa.select(HostFamily.id).where(HostFamily.person_id.in_(found)),
+                    sa.select(HostFamily.id).where(HostFamily.ref.contains(text, autoescape=True)))
+
+
+def _calendar_families(first: date, last: date, text: str) -> Page:
+    """A page of the bed calendar's families in furigana order, those the text finds if any."""
+    conditions = [services.on_the_calendar(first, last)]
+    if text and people.match_conditions(text):  # (else the text finds everyone: no filter)
+        if sum(people.MatchingRecords(HostFamily, text).sizes) <= people.MANY_PEOPLE:
+            # A few hundred families for a common name: they are sorted, where walking the
+            # furigana index of everyone would read most of it to find them.
+            conditions.append(HostFamily.id.in_(_families_named(text)))
+            return paginate(sa.select(HostFamily).join(HostFamily.person).where(*conditions)
+                            .order_by(Person.kana_key, HostFamily.id),
+                            count=sa.select(HostFamily.id).where(*conditions))
+        # Most of the town (the start of the phone number): sorting their families took 1-3 s;
+        # each person is asked as the furigana index is walked.
+        conditions.append(sa.or_(people.matches(text), HostFamily.ref.contains(text, autoescape=True)))
+        return paginate(lambda window: people.in_kana_order(HostFamily, conditions, window),
+                        count=sa.select(HostFamily.id).join(HostFamily.person).where(*conditions))
+    return paginate(lambda window: people.in_kana_order(HostFamily, conditions, window),
+                    count=services.calendar_family_ids(first, last))
+
+
 @bp.route("/calendar")
 @require(READ)
 def calendar():
@@ -653,15 +697,7 @@ def calendar():
         first = today.replace(day=1)
     last = jp.month_end(first)
     text = (request.args.get("q") or "").strip()
-    in_month = sa.select(Placement.host_family_id).where(
-        Placement.status != CANCELLED, Placement.started_on <= last,
-        sa.or_(Placement.ended_on.is_(None), Placement.ended_on >= first))
-    query = (sa.select(HostFamily).join(HostFamily.person)
-             .where(sa.or_(HostFamily.status.in_((REGISTERED, "suspended")), HostFamily.id.in_(in_month))))
-    if text:
-        query = query.where(sa.or_(HostFamily.person_id.in_(people.search(text).with_only_columns(Person.id).order_by(None)),
-                                   HostFamily.ref.contains(text, autoescape=True)))
-    page = paginate(query.order_by(Person.kana_key, HostFamily.id))
+    page = _calendar_families(first, last, text)
     rows = services.bed_calendar(first, last, list(page.items))
     days = [first + timedelta(days=i) for i in range(pycalendar.monthrange(first.year, first.month)[1])]
     previous = (first - timedelta(days=1)).replace(day=1)
@@ -670,9 +706,22 @@ def calendar():
                            previous=previous, following=following, weekdays=WEEKDAYS, today=today)
 
 
+def _page_by_free_beds(summary: services.FreeSummary, start: date, end: date | None) -> Page:
+    """A page of the registered families, most free beds first (then furigana): the summary
+    gives the total, so nothing is counted."""
+    per_page = current_app.config["PAGE_SIZE"]
+    number = requested_page()
+    offset = (number - 1) * per_page
+    families = services.families_by_free_beds(summary, start, end, offset, per_page)
+    total = summary.families
+    return Page(items=families, page=number, per_page=per_page, has_next=offset + per_page < total,
+                total=total if total <= COUNT_LIMIT else None)
+
+
 @bp.route("/free")
 @require(READ)
 def free():
+    """Every registered family's free beds, a page at a time, and the free beds in all."""
     today = jp.today()
     form = DateRangeForm(request.args)
     start = _date_arg("start", today)
@@ -681,17 +730,23 @@ def free():
         flash("最終泊日は開始日以降にしてください。", "error")
         end = None
     form.start.data, form.end.data = start, end
-    rows = services.free_places(start, end)
+    summary = services.free_summary(start, end)
     sort = request.args.get("sort", "free")
     if sort == "free":
-        rows.sort(key=lambda r: (-r.free, r.family.person.kana_key))
+        page = _page_by_free_beds(summary, start, end)
+    else:
+        registered = [HostFamily.status == REGISTERED]
+        page = paginate(lambda window: people.in_kana_order(HostFamily, registered, window),
+                        count=sa.select(HostFamily.id).where(*registered))
+    rows = services.free_places(start, end, families=page.items)
     occupants = {}
     for p in db.session.scalars(sa.select(Placement).where(
-            Placement.status != CANCELLED, Placement.started_on <= start,
-            sa.or_(Placement.ended_on.is_(None), Placement.ended_on >= start))):
+            Placement.host_family_id.in_([family.id for family in page.items]), Placement.status != CANCELLED,
+            Placement.started_on <= start, sa.or_(Placement.ended_on.is_(None), Placement.ended_on >= start))
+            .order_by(Placement.started_on, Placement.id)):
         occupants.setdefault(p.host_family_id, []).append(p)
-    return render_template("students/free.html", rows=rows, form=form, start=start, end=end,
-                           occupants=occupants, sort=sort, total=sum(r.free for r in rows))
+    return render_template("students/free.html", rows=rows, form=form, start=start, end=end, page=page,
+                           occupants=occupants, sort=sort, total=summary.total)
 
 
 @bp.route("/unplaced")
@@ -699,6 +754,6 @@ def free():
 def unplaced():
     today = jp.today()
     on = _date_arg("on", today)
-    gaps = services.students_without_bed(on)
+    page, gaps = _gaps_page(on)
     upcoming = sorted({u.starts_on for u, _p in services.upcoming_conflicts(today)} | {next_term_start(today)})
-    return render_template("students/unplaced.html", gaps=gaps, on=on, upcoming=upcoming, today=today)
+    return render_template("students/unplaced.html", gaps=gaps, page=page, on=on, upcoming=upcoming, today=today)

@@ -8,6 +8,7 @@ in one order, families (by id) before students (by id), so two writers never wai
 in a circle.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,6 +17,7 @@ import sqlalchemy.orm as so
 
 from casework import jp
 from casework.extensions import db
+from casework.people import services as people
 from casework.people.models import Person
 from casework.students.models import (
     APPLIED,
@@ -96,12 +98,13 @@ def lock_student(student_id: int) -> Student:
 
 
 # --- the capacity rule -----------------------------------------------------------------------
-def _overlapping(start: date, end: date | None):
-    """Placements sharing at least one night with start..end (end None: open-ended)."""
-    conditions = [Placement.status != CANCELLED,
-                  sa.or_(Placement.ended_on.is_(None), Placement.ended_on >= start)]
+def _overlapping(start: date, end: date | None, placement=Placement):
+    """Placements sharing at least one night with start..end (end None: open-ended).
+    `placement`: Placement or an alias of it."""
+    conditions = [placement.status != CANCELLED,
+                  sa.or_(placement.ended_on.is_(None), placement.ended_on >= start)]
     if end is not None:
-        conditions.append(Placement.started_on <= end)
+        conditions.append(placement.started_on <= end)
     return conditions
 
 
@@ -389,6 +392,174 @@ def free_places(start: date, end: date | None = None, families: list | None = No
     return result
 
 
+# The lists below never load every family, student or placement: at 1,000,000 cases (52,250
+# registered families, 160,000 students, 200,000 placements) the overview did, and took 45 s,
+# the list of students without a bed 18-32 s and the free beds 8-20 s. They count in SQL and
+# read one page (50) of families or students in furigana order (people.in_kana_order).
+def _registered_by(day) -> sa.ColumnElement[bool]:
+    return sa.or_(HostFamily.registered_on.is_(None), HostFamily.registered_on <= day)
+
+
+def _unavailable(family_id, start, end) -> sa.Exists:
+    """The family (a column) cannot host on some night of start..end."""
+    return sa.exists().where(UnavailablePeriod.host_family_id == family_id,
+                             UnavailablePeriod.ends_on >= start, UnavailablePeriod.starts_on <= end)
+
+
+def _unavailable_ids(start, end) -> sa.Select:
+    """The families unavailable on some night of start..end. For NOT IN: read once per query,
+    where the per-family NOT EXISTS probe would run once for each of 52,250 families."""
+    return sa.select(UnavailablePeriod.host_family_id).where(UnavailablePeriod.ends_on >= start,
+                                                             UnavailablePeriod.starts_on <= end)
+
+
+def _peak_of(family_id, start, end) -> sa.ScalarSelect:
+    """occupancy_peak (the number) of the family (a column) over start..end, as a correlated
+    subquery: for each placement sharing a night with the period, the placements sleeping there
+    its first night in the period; the most of them. NULL when none shares a night."""
+    first, other = so.aliased(Placement), so.aliased(Placement)
+    night = sa.case((first.started_on > start, first.started_on), else_=start)
+    that_night = (sa.select(sa.func.count()).select_from(other)
+                  .where(other.host_family_id == first.host_family_id, other.status != CANCELLED,
+                         other.started_on <= night, sa.or_(other.ended_on.is_(None), other.ended_on >= night))
+                  .scalar_subquery())
+    return (sa.select(sa.func.max(that_night)).select_from(first)
+            .where(first.host_family_id == family_id, *_overlapping(start, end, first)).scalar_subquery())
+
+
+@dataclass(frozen=True)
+class FreeSummary:
+    """free_places(start, end) of every registered family, in sums."""
+    families: int  # registered families
+    by_free: dict[int, int]  # number of free beds -> families with that many (0: full or cannot host)
+
+    @property
+    def total(self) -> int:
+        return sum(free * n for free, n in self.by_free.items())
+
+
+def _registered_by_capacity(start, end) -> sa.Select:
+    """(capacity, registered families, those of them able to host every night) per capacity."""
+    able = sa.and_(_registered_by(start), HostFamily.id.not_in(_unavailable_ids(start, end)))
+    return (sa.select(HostFamily.capacity, sa.func.count(), sa.func.sum(sa.case((able, 1), else_=0)))
+            .where(HostFamily.status == REGISTERED).group_by(HostFamily.capacity))
+
+
+def _occupied_by_capacity(start, end, one_night: bool) -> sa.Select:
+    """(capacity, placements, family, families) of the families able to host with placements
+    sharing a night with start..end. When those placements are all there on one night, their
+    number is the family's peak and `family` is NULL (the families are counted together): for
+    one night they always are; for a period when the latest first night is on or before the
+    earliest last night (an open end is never the earliest). Otherwise `family` is the
+    family's id, for occupancy_peaks: a few hundred families at most."""
+    # Read first, then grouped: grouping placements as they are read, SQLite walked the whole
+    # family index in family order instead of the end of ix_placements_last_night (60-100 ms).
+    # PostgreSQL plans better with the placements in view (a hash join, not 16,000 probes).
+    nights = () if one_night else (Placement.started_on, Placement.ended_on)
+    running = (sa.select(Placement.host_family_id.label("family_id"), *nights)
+               .where(*_overlapping(start, end)).cte("running").prefix_with("MATERIALIZED", dialect="sqlite"))
+    if one_night:
+        family = sa.null()
+    else:
+        latest_start, earliest_end = sa.func.max(running.c.started_on), sa.func.min(running.c.ended_on)
+        family = sa.case((sa.or_(earliest_end.is_(None), latest_start <= earliest_end), sa.null()),
+                         else_=running.c.family_id)
+    peaks = (sa.select(running.c.family_id, sa.func.count().label("placements"), family.label("family"))
+             .group_by(running.c.family_id).subquery("peaks"))
+    return (sa.select(HostFamily.capacity, peaks.c.placements, peaks.c.family, sa.func.count())
+            .join(peaks, peaks.c.family_id == HostFamily.id)
+            .where(HostFamily.status == REGISTERED, _registered_by(start),
+                   HostFamily.id.not_in(_unavailable_ids(start, end)))
+            .group_by(HostFamily.capacity, peaks.c.placements, peaks.c.family))
+
+
+def _full_or_unable(start, end) -> list[sa.ColumnElement[bool]]:
+    """Conditions on HostFamily: registered, with no free bed some night of start..end as
+    free_places counts them (full, or cannot host)."""
+    able = sa.and_(_registered_by(start), ~_unavailable(HostFamily.id, start, end))
+    return [HostFamily.status == REGISTERED,
+            sa.or_(~able, sa.func.coalesce(_peak_of(HostFamily.id, start, end), 0) >= HostFamily.capacity)]
+
+
+def _with_free_beds(free, start, end) -> list[sa.ColumnElement[bool]]:
+    """Conditions on HostFamily: registered, with exactly `free` (1 or more) free beds every
+    night of start..end as free_places counts them. A family without placements then has its
+    capacity free; only the others need their peak."""
+    unoccupied = ~sa.exists().where(Placement.host_family_id == HostFamily.id, *_overlapping(start, end))
+    peak = sa.func.coalesce(_peak_of(HostFamily.id, start, end), 0)
+    return [HostFamily.status == REGISTERED, HostFamily.capacity >= free, _registered_by(start),
+            ~_unavailable(HostFamily.id, start, end),
+            sa.or_(sa.and_(HostFamily.capacity == free, unoccupied),
+                   sa.and_(HostFamily.capacity > free, HostFamily.capacity - peak == free))]
+
+
+def _in_kana_order(conditions: list) -> sa.Select:
+    """people.in_kana_order(HostFamily, conditions, window), cut to rows skip..skip + take (all
+    three parameters), asking each person how many such families they head. As an EXISTS,
+    PostgreSQL joined every family meeting the conditions and sorted them (11,600 with three free
+    beds tonight: 110 ms); a count it asks of each person in furigana order until the window is
+    full, as SQLite does either way."""
+    heads = sa.select(sa.func.count()).where(HostFamily.person_id == Person.id, *conditions).scalar_subquery()
+    first_people = (sa.select(Person.id).where(Person.merged_into_id.is_(None), heads > 0)
+                    .order_by(*people.SEARCH_ORDER).limit(sa.bindparam("window", type_=sa.Integer)))
+    return (sa.select(HostFamily).join(Person, Person.id == HostFamily.person_id)
+            .where(HostFamily.person_id.in_(first_people), *conditions)
+            .order_by(*people.SEARCH_ORDER, HostFamily.id)
+            .offset(sa.bindparam("skip", type_=sa.Integer)).limit(sa.bindparam("take", type_=sa.Integer)))
+
+
+# Built once, with the period as parameters (start, end): building them for each page cost about
+# 5 ms of it (as _PEAKS).
+_START, _END = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
+_REGISTERED_BY_CAPACITY = _registered_by_capacity(_START, _END)
+_OCCUPIED_BY_CAPACITY = {one_night: _occupied_by_capacity(_START, _END, one_night) for one_night in (True, False)}
+_FULL_OR_UNABLE = _in_kana_order(_full_or_unable(_START, _END))
+_WITH_FREE_BEDS = _in_kana_order(_with_free_beds(sa.bindparam("free", type_=sa.Integer), _START, _END))
+
+
+def free_summary(start: date, end: date | None = None) -> FreeSummary:
+    """How many registered families have each number of free beds for every night of start..end
+    (end None: that night only), as free_places counts them, and the free beds in all. Two
+    aggregate queries: one reads an index of the families, the other only the placements
+    sharing a night with the period (about 20,000 of 200,000 at 1,000,000 cases)."""
+    end = start if end is None else end
+    period = {"start": start, "end": end}
+    registered, able = Counter(), Counter()
+    for capacity, families, families_able in db.session.execute(_REGISTERED_BY_CAPACITY, period):
+        registered[capacity], able[capacity] = families, families_able
+    by_free = Counter({0: registered.total() - able.total()})
+    unoccupied = Counter(able)
+    mixed = {}  # family id -> capacity, for the families whose peak needs counting night by night
+    for capacity, placements, family, families in db.session.execute(_OCCUPIED_BY_CAPACITY[start == end], period):
+        unoccupied[capacity] -= families
+        if family is None:
+            by_free[max(capacity - placements, 0)] += families
+        else:
+            mixed[family] = capacity
+    for family, peak in occupancy_peaks(list(mixed), start, end).items():
+        by_free[max(mixed[family] - peak, 0)] += 1
+    by_free.update(unoccupied)  # no placement: every bed is free
+    return FreeSummary(registered.total(), {free: n for free, n in by_free.items() if n})
+
+
+def families_by_free_beds(summary: FreeSummary, start: date, end: date | None, offset: int,
+                          limit: int) -> list[HostFamily]:
+    """Registered families offset..offset + limit in the order most free beds first, then
+    furigana (summary: free_summary of the period). The summary tells how many have each number;
+    each number's families are walked in furigana order, so only the page's are read."""
+    end = start if end is None else end
+    families, position = [], 0
+    for free in sorted(summary.by_free, reverse=True):
+        size = summary.by_free[free]
+        first, last = max(offset - position, 0), min(offset + limit - position, size)
+        if first < last:
+            statement = _WITH_FREE_BEDS if free else _FULL_OR_UNABLE
+            families += db.session.scalars(statement, {"start": start, "end": end, "free": free, "window": last,
+                                                        "skip": first, "take": last - first}).unique()
+        position += size
+    return families
+
+
 @dataclass
 class Gap:
     student: Student
@@ -396,45 +567,62 @@ class Gap:
     placement: Placement | None = None
 
 
-def students_without_bed(day: date) -> list[Gap]:
-    """Enrolled students who have no usable bed the night of `day`: no placement covers it, or
-    their family is unavailable that night or no longer registered."""
+def without_bed(day: date) -> list[sa.ColumnElement[bool]]:
+    """Conditions on Student: enrolled (not graduated before `day`) with no usable bed the night
+    of `day`: no placement covers it at a family registered and not unavailable that night."""
+    bed = (sa.select(Placement.id).join(HostFamily, HostFamily.id == Placement.host_family_id)
+           .where(Placement.student_id == Student.id, *_overlapping(day, day), HostFamily.status == REGISTERED,
+                  ~_unavailable(HostFamily.id, day, day)))
+    return [Student.status == ENROLLED,
+            sa.or_(Student.expected_graduation_on.is_(None), Student.expected_graduation_on >= day),
+            ~bed.exists()]
+
+
+def anyone_without_bed(day: date) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(*without_bed(day)))))
+
+
+def gaps(students: list[Student], day: date) -> list[Gap]:
+    """Why each of these students (without_bed) has no bed the night of `day`. Two queries."""
     covering = {p.student_id: p for p in db.session.scalars(
-        sa.select(Placement).where(Placement.status != CANCELLED, Placement.started_on <= day,
-                                   sa.or_(Placement.ended_on.is_(None), Placement.ended_on >= day)))}
+        sa.select(Placement).where(Placement.student_id.in_([s.id for s in students]), *_overlapping(day, day))
+        .order_by(Placement.started_on, Placement.id))}
     blocked = {u.host_family_id: u for u in db.session.scalars(
-        sa.select(UnavailablePeriod).where(UnavailablePeriod.starts_on <= day, UnavailablePeriod.ends_on >= day))}
-    students = db.session.scalars(
-        sa.select(Student).join(Student.person).where(
-            Student.status == ENROLLED,
-            sa.or_(Student.expected_graduation_on.is_(None), Student.expected_graduation_on >= day))
-        .order_by(Person.kana_key, Student.id))
-    gaps = []
-    for student in students:
-        placement = covering.get(student.id)
-        if placement is None:
-            gaps.append(Gap(student, "配置なし"))
-        elif placement.host_family_id in blocked:
-            period = blocked[placement.host_family_id]
-            gaps.append(Gap(student, f"{placement.host_family.name}が受入不可（{period_text(period.starts_on, period.ends_on)}"
-                                     f"{' ' + period.reason if period.reason else ''}）", placement))
-        elif placement.host_family.status != REGISTERED:
-            gaps.append(Gap(student, f"{placement.host_family.name}が「{placement.host_family.status_label}」", placement))
-    return gaps
+        sa.select(UnavailablePeriod).where(
+            UnavailablePeriod.host_family_id.in_({p.host_family_id for p in covering.values()}),
+            UnavailablePeriod.starts_on <= day, UnavailablePeriod.ends_on >= day)
+        .order_by(UnavailablePeriod.starts_on, UnavailablePeriod.id))}
+    return [_gap(student, covering.get(student.id), blocked) for student in students]
+
+
+def _gap(student: Student, placement: Placement | None, blocked: dict[int, UnavailablePeriod]) -> Gap:
+    if placement is None:
+        return Gap(student, "配置なし")
+    family = placement.host_family
+    if (period := blocked.get(family.id)) is not None:
+        return Gap(student, f"{family.name}が受入不可（{period_text(period.starts_on, period.ends_on)}"
+                            f"{' ' + period.reason if period.reason else ''}）", placement)
+    return Gap(student, f"{family.name}が「{family.status_label}」", placement)
 
 
 def upcoming_conflicts(today: date, days: int = 90) -> list[tuple[UnavailablePeriod, Placement]]:
     """Placements that share nights with a family's unavailable period ending on or after today:
-    those students need another bed for those nights."""
-    rows = db.session.execute(
-        sa.select(UnavailablePeriod, Placement)
-        .join(Placement, sa.and_(Placement.host_family_id == UnavailablePeriod.host_family_id,
-                                 Placement.status != CANCELLED,
-                                 Placement.started_on <= UnavailablePeriod.ends_on,
-                                 sa.or_(Placement.ended_on.is_(None), Placement.ended_on >= UnavailablePeriod.starts_on)))
+    those students need another bed for those nights. The periods first, then their families'
+    placements: as one join, SQLite read every placement to probe for periods (0.8-1.2 s at
+    1,000,000 cases, with no period at all)."""
+    periods = list(db.session.scalars(
+        sa.select(UnavailablePeriod)
         .where(UnavailablePeriod.ends_on >= today, UnavailablePeriod.starts_on <= today + timedelta(days=days))
-        .order_by(UnavailablePeriod.starts_on))
-    return [(u, p) for u, p in rows]
+        .order_by(UnavailablePeriod.starts_on, UnavailablePeriod.id)))
+    if not periods:
+        return []
+    placements = list(db.session.scalars(
+        sa.select(Placement).where(Placement.host_family_id.in_({u.host_family_id for u in periods}),
+                                   *_overlapping(min(u.starts_on for u in periods), max(u.ends_on for u in periods)))
+        .order_by(Placement.started_on, Placement.id)))
+    return [(u, p) for u in periods for p in placements
+            if p.host_family_id == u.host_family_id and p.started_on <= u.ends_on
+            and (p.ended_on is None or p.ended_on >= u.starts_on)]
 
 
 def renewals_due(today: date, days: int = 60) -> list[HostFamily]:
@@ -446,14 +634,14 @@ def renewals_due(today: date, days: int = 60) -> list[HostFamily]:
 
 
 def screenings_open() -> list[tuple[HostFamily, date | None]]:
-    """Families in screening (申込・面談・家庭訪問) with the date of their last step, oldest first."""
-    last_step = (sa.select(HostFamilyStep.host_family_id, sa.func.max(HostFamilyStep.done_on).label("last_on"))
-                 .group_by(HostFamilyStep.host_family_id).subquery())
+    """Families in screening (申込・面談・家庭訪問) with the date of their last step, oldest first.
+    Each family's last step is looked up through its index: grouping every family's steps to
+    find it read the whole table, which grows with every family ever recruited."""
+    last_on = (sa.select(sa.func.max(HostFamilyStep.done_on))
+               .where(HostFamilyStep.host_family_id == HostFamily.id).scalar_subquery().label("last_on"))
     rows = db.session.execute(
-        sa.select(HostFamily, last_step.c.last_on)
-        .outerjoin(last_step, last_step.c.host_family_id == HostFamily.id)
-        .where(HostFamily.status.in_(SCREENING_STATUSES))
-        .order_by(last_step.c.last_on.nulls_first(), HostFamily.id))
+        sa.select(HostFamily, last_on).where(HostFamily.status.in_(SCREENING_STATUSES))
+        .order_by(last_on.nulls_first(), HostFamily.id))
     return [(family, last_on) for family, last_on in rows]
 
 
@@ -508,6 +696,28 @@ class CalendarRow:
     placements: list[tuple[Placement, list[bool]]]
     free: list[int | None]  # None: the family cannot host that night
     unavailable: list[str]
+
+
+ON_THE_CALENDAR = (REGISTERED, SUSPENDED)  # and the families hosting someone in the month
+
+
+def _hosting(first: date, last: date) -> sa.Exists:
+    return sa.exists().where(Placement.host_family_id == HostFamily.id, *_overlapping(first, last))
+
+
+def on_the_calendar(first: date, last: date) -> sa.ColumnElement[bool]:
+    """Condition on HostFamily: a row of the bed calendar of first..last (registered or
+    suspended, or hosting someone then). Asked of each family as the furigana index is walked:
+    as `id IN (every family hosting then)` it made both databases sort every family (0.5 s)."""
+    return sa.or_(HostFamily.status.in_(ON_THE_CALENDAR), _hosting(first, last))
+
+
+def calendar_family_ids(first: date, last: date) -> sa.CompoundSelect:
+    """The ids of on_the_calendar's families, the registered and suspended ones first. For a
+    count that stops at paging.COUNT_LIMIT: it stops among those, where with the OR PostgreSQL
+    first read every placement of the month (20 ms; SQLite 4 ms; now under 1 ms)."""
+    return sa.union_all(sa.select(HostFamily.id).where(HostFamily.status.in_(ON_THE_CALENDAR)),
+                        sa.select(HostFamily.id).where(HostFamily.status.not_in(ON_THE_CALENDAR), _hosting(first, last)))
 
 
 def bed_calendar(first: date, last: date, families: list[HostFamily]) -> list[CalendarRow]:
